@@ -1,0 +1,16 @@
+/**
+ * # h2 for TypeScript
+ *
+ * A Sans-IO HTTP/2 protocol stack (RFC 9113 + RFC 7541) modelled on python
+ * `h2`: a connection object that does no I/O, turns received bytes into
+ * typed events and turns actions into bytes to send. It is written against
+ * `Uint8Array` and Web Streams only, so it runs on Deno, Node, Bun and in
+ * browsers.
+ *
+ * @module
+ */
+
+export * from "./lib/constants.ts";
+export * from "./lib/errors.ts";
+export * from "./lib/events.ts";
+export type * from "./lib/frame/types.ts";
