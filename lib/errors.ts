@@ -111,6 +111,8 @@ export class H2Error extends Error {
   readonly streamId: number | undefined;
 
   /**
+   * Builds the error.
+   *
    * @param message Human-readable description.
    * @param options Code, detail token, stream scope and cause.
    */
@@ -134,6 +136,7 @@ function withCode(options: H2ErrorOptions, errorCode: number): H2ErrorOptions {
 
 /** A generic protocol violation: PROTOCOL_ERROR unless told otherwise. */
 export class ProtocolError extends H2Error {
+  /** The code used when the constructor is given none. */
   protected override defaultErrorCode(): number {
     return ErrorCode.PROTOCOL_ERROR;
   }
@@ -141,6 +144,7 @@ export class ProtocolError extends H2Error {
 
 /** A frame longer than the receiver's SETTINGS_MAX_FRAME_SIZE (§4.2): FRAME_SIZE_ERROR. */
 export class FrameTooLargeError extends ProtocolError {
+  /** The code used when the constructor is given none. */
   protected override defaultErrorCode(): number {
     return ErrorCode.FRAME_SIZE_ERROR;
   }
@@ -148,6 +152,7 @@ export class FrameTooLargeError extends ProtocolError {
 
 /** A frame whose payload is too short or of the wrong fixed length (§4.2): FRAME_SIZE_ERROR. */
 export class FrameDataMissingError extends ProtocolError {
+  /** The code used when the constructor is given none. */
   protected override defaultErrorCode(): number {
     return ErrorCode.FRAME_SIZE_ERROR;
   }
@@ -161,6 +166,7 @@ export class TooManyStreamsError extends ProtocolError {}
 
 /** A flow-control violation (§5.2, §6.9): FLOW_CONTROL_ERROR. */
 export class FlowControlError extends ProtocolError {
+  /** The code used when the constructor is given none. */
   protected override defaultErrorCode(): number {
     return ErrorCode.FLOW_CONTROL_ERROR;
   }
@@ -174,6 +180,8 @@ export class StreamIdTooLowError extends ProtocolError {
   readonly maxStreamId: number;
 
   /**
+   * Builds the error.
+   *
    * @param streamId The offending stream id.
    * @param maxStreamId The highest id already used.
    * @param options Error options.
@@ -197,6 +205,8 @@ export class NoSuchStreamError extends ProtocolError {
   readonly missingStreamId: number;
 
   /**
+   * Builds the error.
+   *
    * @param streamId The stream id that was not found.
    * @param options Error options.
    */
@@ -209,6 +219,8 @@ export class NoSuchStreamError extends ProtocolError {
 /** A frame or action on a stream that is closed (§5.1): STREAM_CLOSED. */
 export class StreamClosedError extends NoSuchStreamError {
   /**
+   * Builds the error.
+   *
    * @param streamId The closed stream.
    * @param options Error options.
    */
@@ -229,6 +241,8 @@ export class InvalidBodyLengthError extends ProtocolError {
   readonly actualLength: number;
 
   /**
+   * Builds the error.
+   *
    * @param expected The declared content-length.
    * @param actual The octets received.
    * @param options Error options.
@@ -248,6 +262,7 @@ export class InvalidBodyLengthError extends ProtocolError {
  * `detail` names the budget, e.g. `"rapid_reset"`, `"ping_flood"`.
  */
 export class DenialOfServiceError extends ProtocolError {
+  /** The code used when the constructor is given none. */
   protected override defaultErrorCode(): number {
     return ErrorCode.ENHANCE_YOUR_CALM;
   }
@@ -255,6 +270,7 @@ export class DenialOfServiceError extends ProtocolError {
 
 /** Base class of HPACK decoding failures (RFC 7541): COMPRESSION_ERROR (RFC 9113 §4.3). */
 export class HpackError extends H2Error {
+  /** The code used when the constructor is given none. */
   protected override defaultErrorCode(): number {
     return ErrorCode.COMPRESSION_ERROR;
   }
@@ -282,6 +298,8 @@ export class OversizedHeaderListError extends HpackError {
   readonly fieldCount: number;
 
   /**
+   * Builds the error.
+   *
    * @param message Description.
    * @param sizes The size (name + value + 32 per field) and field count the whole list would have.
    * @param options Error options.

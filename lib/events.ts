@@ -39,7 +39,8 @@ export interface HeaderEventInit {
   priorityUpdated?: PriorityUpdated | undefined;
 }
 
-abstract class HeaderEvent {
+/** Base class of the header-block events: the fields they share. */
+export abstract class HeaderEvent {
   /** The stream the block arrived on. */
   readonly streamId: number;
   /** The decoded fields in wire order. */
@@ -51,6 +52,11 @@ abstract class HeaderEvent {
   /** The related `PriorityUpdated` event when the HEADERS frame carried priority. */
   readonly priorityUpdated: PriorityUpdated | undefined;
 
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: HeaderEventInit) {
     this.streamId = init.streamId;
     this.headers = init.headers;
@@ -112,7 +118,11 @@ export class DataReceived {
   /** The related `StreamEnded` event when the frame carried END_STREAM. */
   readonly streamEnded: StreamEnded | undefined;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: {
     streamId: number;
     data: Uint8Array;
@@ -135,7 +145,11 @@ export class WindowUpdated {
   /** The increment. */
   readonly delta: number;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: { streamId: number; delta: number }) {
     this.streamId = init.streamId;
     this.delta = init.delta;
@@ -149,7 +163,11 @@ export class RemoteSettingsChanged {
   /** What changed, keyed by setting id. */
   readonly changedSettings: Map<number, ChangedSetting>;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: { changedSettings: Map<number, ChangedSetting> }) {
     this.changedSettings = init.changedSettings;
   }
@@ -162,7 +180,11 @@ export class SettingsAcknowledged {
   /** What changed, keyed by setting id. */
   readonly changedSettings: Map<number, ChangedSetting>;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: { changedSettings: Map<number, ChangedSetting> }) {
     this.changedSettings = init.changedSettings;
   }
@@ -175,7 +197,11 @@ export class PingReceived {
   /** The 8 opaque octets. */
   readonly pingData: Uint8Array;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: { pingData: Uint8Array }) {
     this.pingData = init.pingData;
   }
@@ -188,7 +214,11 @@ export class PingAckReceived {
   /** The 8 opaque octets we sent. */
   readonly pingData: Uint8Array;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: { pingData: Uint8Array }) {
     this.pingData = init.pingData;
   }
@@ -201,7 +231,11 @@ export class StreamEnded {
   /** The stream. */
   readonly streamId: number;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: { streamId: number }) {
     this.streamId = init.streamId;
   }
@@ -222,7 +256,11 @@ export class StreamReset {
   /** True when the peer sent the RST_STREAM. */
   readonly remoteReset: boolean;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: { streamId: number; errorCode: number; remoteReset?: boolean }) {
     this.streamId = init.streamId;
     this.errorCode = init.errorCode;
@@ -243,7 +281,11 @@ export class PushedStreamReceived {
   /** Names the peer sent never-indexed. */
   readonly sensitiveHeaders: string[];
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: {
     pushedStreamId: number;
     parentStreamId: number;
@@ -280,7 +322,11 @@ export class PriorityUpdated {
   /** The raw RFC 9218 Priority Field Value, when the signal was RFC 9218. */
   readonly fieldValue: string | undefined;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: {
     streamId: number;
     weight?: number;
@@ -311,7 +357,11 @@ export class ConnectionTerminated {
   /** The debug data, or undefined when empty. */
   readonly additionalData: Uint8Array | undefined;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: {
     errorCode: number;
     lastStreamId: number;
@@ -332,7 +382,11 @@ export class AlternativeServiceAvailable {
   /** The Alt-Svc field value, unparsed (byte string). */
   readonly fieldValue: string;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: { origin: string; fieldValue: string }) {
     this.origin = init.origin;
     this.fieldValue = init.fieldValue;
@@ -346,7 +400,11 @@ export class OriginReceived {
   /** The origins the server says it is authoritative for. */
   readonly origins: readonly string[];
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: { origins: readonly string[] }) {
     this.origins = init.origins;
   }
@@ -359,7 +417,11 @@ export class UnknownFrameReceived {
   /** The opaque frame. */
   readonly frame: UnknownFrame;
 
-  /** @param init The event fields. */
+  /**
+   * Builds the event.
+   *
+   * @param init The event fields.
+   */
   constructor(init: { frame: UnknownFrame }) {
     this.frame = init.frame;
   }
