@@ -63,6 +63,9 @@ for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
   IS_TCHAR[c.charCodeAt(0)] = 1;
 }
 
+/** A value octet that is never allowed (NUL, LF, CR), or a char that is not an octet. */
+const BAD_VALUE_CHAR = /[\0\n\r\u0100-\uffff]/;
+
 /** Pseudo-header bits (RFC 9113 §8.3.1, §8.3.2, RFC 8441 §4). */
 const P_METHOD = 1;
 const P_SCHEME = 2;
@@ -164,18 +167,13 @@ function checkValue(name: string, value: string, outbound: boolean): void {
   }
   // RFC 9113 §8.2.1: "A field value MUST NOT contain the zero value (ASCII
   // NUL, 0x00), line feed (ASCII LF, 0x0a), or carriage return (ASCII CR,
-  // 0x0d) at any position." (Chars above 0xff cannot come from HPACK; outbound
-  // they are a TypeError, API.md "Header fields".)
-  for (let i = 0; i < length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x0e) {
-      if (c === 0x00 || c === 0x0a || c === 0x0d) {
-        if (outbound) assertByteString(value, `Header value of ${show(name)}`);
-        fail("invalid_header_value", `Invalid value of header ${show(name)}: NUL, CR or LF`);
-      }
-    } else if (c > 0xff) {
-      assertByteString(value, `Header value of ${show(name)}`);
-    }
+  // 0x0d) at any position." One regular expression per value: V8 compiles the
+  // class to native code, measurably faster than a charCodeAt loop. Chars
+  // above 0xff cannot come from HPACK; outbound they are a TypeError (API.md
+  // "Header fields").
+  if (BAD_VALUE_CHAR.test(value)) {
+    if (outbound) assertByteString(value, `Header value of ${show(name)}`);
+    fail("invalid_header_value", `Invalid value of header ${show(name)}: NUL, CR or LF`);
   }
 }
 
