@@ -1,0 +1,266 @@
+/**
+ * Process plumbing for `bench/load.ts`: spawning pinned children, waiting for
+ * the `Listening on …` line, bounded waits, reading peak RSS from `/proc`, and
+ * killing every child on exit. Linux only (taskset, `/proc/PID/status`).
+ *
+ * @module
+ */
+
+/** Every child still running; `killAll` ends them. */
+const live = new Set<Deno.ChildProcess>();
+
+/** A spawned child with its collected stderr tail and exit promise. */
+export interface Spawned {
+  /** The child (the PID is the pinned program: taskset execs it). */
+  readonly child: Deno.ChildProcess;
+  /** Resolves with the exit status; never rejects. */
+  readonly exited: Promise<Deno.CommandStatus>;
+  /** The last few KiB of stderr (and of stdout after `waitForLine`). */
+  tail(): string;
+}
+
+/**
+ * Spawns `argv` with stdout/stderr piped and drained (a full pipe would block
+ * the child), and records it for `killAll`.
+ *
+ * @param argv Program and arguments.
+ * @param options.onStdoutLine Called for each stdout line.
+ * @param options.stdin "piped" to keep a stdin the harness can close.
+ * @returns The running child.
+ */
+export function spawn(
+  argv: readonly string[],
+  options: { onStdoutLine?: (line: string) => void; stdin?: "piped" | "null" } = {},
+): Spawned {
+  const [program, ...args] = argv;
+  if (program === undefined) throw new TypeError("Cannot spawn an empty command");
+  const child = new Deno.Command(program, {
+    args,
+    stdin: options.stdin ?? "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  live.add(child);
+  let tail = "";
+  const keep = (text: string) => {
+    tail = (tail + text).slice(-4096);
+  };
+  const drain = async (stream: ReadableStream<Uint8Array>, onLine?: (line: string) => void) => {
+    const decoder = new TextDecoder();
+    let pending = "";
+    try {
+      for await (const chunk of stream) {
+        const text = decoder.decode(chunk, { stream: true });
+        keep(text);
+        if (onLine === undefined) continue;
+        pending += text;
+        let nl: number;
+        while ((nl = pending.indexOf("\n")) >= 0) {
+          onLine(pending.slice(0, nl));
+          pending = pending.slice(nl + 1);
+        }
+      }
+    } catch {
+      // the child went away
+    }
+  };
+  const drained = Promise.all([
+    drain(child.stdout, options.onStdoutLine),
+    drain(child.stderr),
+  ]);
+  const exited = child.status.then(async (status) => {
+    live.delete(child);
+    await drained;
+    return status;
+  });
+  return { child, exited, tail: () => tail };
+}
+
+/**
+ * Resolves `promise`, or rejects with `message` after `ms` milliseconds.
+ *
+ * @param promise What to wait for.
+ * @param ms The bound in milliseconds.
+ * @param message The error message on timeout.
+ * @returns The promise's value.
+ * @throws {Error} On timeout.
+ */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Sends SIGTERM, waits up to `graceMs`, then SIGKILLs the child and its
+ * descendants.
+ *
+ * @param spawned The child.
+ * @param graceMs How long a graceful exit may take.
+ */
+export async function stop(spawned: Spawned, graceMs = 3000): Promise<void> {
+  const descendants = processTree(spawned.child.pid);
+  try {
+    spawned.child.kill("SIGTERM");
+  } catch {
+    // already gone
+  }
+  try {
+    await withTimeout(spawned.exited, graceMs, "grace period over");
+  } catch {
+    for (const pid of descendants.reverse()) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await withTimeout(spawned.exited, 5000, "child survived SIGKILL").catch(() => {});
+  }
+}
+
+/** Kills every child still running (SIGKILL, with descendants). Synchronous, for exit paths. */
+export function killAll(): void {
+  for (const child of live) {
+    for (const pid of processTree(child.pid).reverse()) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+  live.clear();
+}
+
+/**
+ * The PID and all its descendants (parents first), from
+ * `/proc/PID/task/TID/children`.
+ *
+ * @param pid The root process.
+ * @returns PIDs, root first.
+ */
+export function processTree(pid: number): number[] {
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    out.push(next);
+    let tasks: string[] = [];
+    try {
+      tasks = [...Deno.readDirSync(`/proc/${next}/task`)].map((e) => e.name);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        const text = Deno.readTextFileSync(`/proc/${next}/task/${tid}/children`).trim();
+        if (text !== "") queue.push(...text.split(/\s+/).map(Number));
+      } catch {
+        // thread exited
+      }
+    }
+  }
+  return out;
+}
+
+/** Memory figures of one process, in KiB, from `/proc/PID/status`. */
+export interface Memory {
+  /** Current resident set size (VmRSS). */
+  rssKiB: number;
+  /** Peak resident set size (VmHWM) since start or the last `resetPeak`. */
+  peakKiB: number;
+}
+
+/**
+ * Reads VmRSS/VmHWM of a process.
+ *
+ * @param pid The process.
+ * @returns The figures, or undefined when the process is gone.
+ */
+export function memoryOf(pid: number): Memory | undefined {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(`/proc/${pid}/status`);
+  } catch {
+    return undefined;
+  }
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1]);
+  const rssKiB = field("VmRSS");
+  const peakKiB = field("VmHWM");
+  if (!Number.isFinite(rssKiB) || !Number.isFinite(peakKiB)) return undefined;
+  return { rssKiB, peakKiB };
+}
+
+/**
+ * The real server process under `pid` (taskset execs, but a launcher script
+ * could fork): the process in the tree with the largest RSS.
+ *
+ * @param pid The spawned PID.
+ * @returns The PID whose memory to read.
+ */
+export function serverPid(pid: number): number {
+  let best = pid;
+  let bestRss = -1;
+  for (const candidate of processTree(pid)) {
+    const rss = memoryOf(candidate)?.rssKiB ?? -1;
+    if (rss > bestRss) {
+      best = candidate;
+      bestRss = rss;
+    }
+  }
+  return best;
+}
+
+/**
+ * Resets the peak RSS counter (VmHWM) to the current RSS (Linux ≥ 4.0:
+ * `echo 5 > /proc/PID/clear_refs`), so a warm-up run does not count.
+ *
+ * @param pid The process.
+ * @returns Whether the reset worked.
+ */
+export function resetPeak(pid: number): boolean {
+  try {
+    Deno.writeTextFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs a short command to completion and returns its stdout (for versions).
+ *
+ * @param argv Program and arguments.
+ * @returns Trimmed stdout, or "unavailable".
+ */
+export async function capture(argv: readonly string[]): Promise<string> {
+  const [program, ...args] = argv;
+  try {
+    const out = await new Deno.Command(program!, { args, stdout: "piped", stderr: "null" })
+      .output();
+    return new TextDecoder().decode(out.stdout).trim();
+  } catch {
+    return "unavailable";
+  }
+}
+
+/**
+ * The soft and hard open-file limits of this process (`/proc/self/limits`).
+ *
+ * @returns The limits; Infinity for "unlimited".
+ */
+export function openFileLimits(): { soft: number; hard: number } {
+  const text = Deno.readTextFileSync("/proc/self/limits");
+  const m = /^Max open files\s+(\S+)\s+(\S+)/m.exec(text);
+  const num = (s: string | undefined) => s === "unlimited" ? Infinity : Number(s);
+  return { soft: num(m?.[1]), hard: num(m?.[2]) };
+}
