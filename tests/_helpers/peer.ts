@@ -345,3 +345,13 @@ export function request(method = "GET", path = "/", extra: Field[] = []): Field[
     ...extra,
   ];
 }
+
+/** A peer whose connection (in `role`) has completed the handshake. */
+export function ready(
+  role: Role,
+  options: { conn?: PeerOptions; settings?: SettingsBuilder } = {},
+): Peer {
+  const peer = new Peer(role, options.conn ?? {});
+  peer.handshake(options.settings ?? frames.settings());
+  return peer;
+}
