@@ -196,6 +196,14 @@ interface Run {
   serverExit?: number | null;
 }
 
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
 function exists(file: string): boolean {
   try {
     Deno.statSync(file);
@@ -620,6 +628,7 @@ async function main(): Promise<number> {
   };
   const runs: Run[] = [];
   const started = Date.now();
+  const loadBefore = loadAverage();
   try {
     for (let rep = 1; rep <= repeats; rep++) {
       for (const w of workloads) {
@@ -662,6 +671,8 @@ async function main(): Promise<number> {
     pinning:
       `server on core ${SERVER_CORE}, h2load and the idle client on core ${LOAD_CORE} (taskset)`,
     openFiles: limits,
+    // Other processes share the two cores; a busy machine skews everything.
+    loadAverage: { before: loadBefore, after: loadAverage() },
   };
   const subtitle = subtitleOf(command, machine, repeats, new Date().toISOString());
   console.log(`\n${command}\n${machine.pinning}; medians of ${repeats}\n\n${md}`);
