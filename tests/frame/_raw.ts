@@ -52,7 +52,7 @@ export function ascii(text: string): number[] {
 }
 
 /** Joins byte arrays. */
-export function concat(...parts: ArrayLike<number>[]): Uint8Array {
+export function concat(...parts: ArrayLike<number>[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {
