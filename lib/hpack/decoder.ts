@@ -75,6 +75,8 @@ export class HpackDecoder {
   #lastSensitive: string[] = [];
 
   /**
+   * Creates a decoder with an empty dynamic table of `maxAllowedTableSize` octets.
+   *
    * @param options Limits; see {@link HpackDecoderOptions}.
    * @throws {RangeError} If a limit is negative or not an integer.
    */

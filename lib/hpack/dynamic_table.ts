@@ -54,6 +54,8 @@ export class DynamicTable {
   #onEvict: ((name: string, value: string, seq: number) => void) | undefined;
 
   /**
+   * Creates an empty table.
+   *
    * @param options Maximum size and eviction hook.
    */
   constructor(options: DynamicTableOptions = {}) {

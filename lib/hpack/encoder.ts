@@ -85,12 +85,14 @@ export class HpackEncoder {
   /** name → insertion seq of the newest entry with that name. */
   #nameSeq = new Map<string, number>();
   #huffman: boolean;
-  #buffer = new Uint8Array(1024);
+  #buffer: Uint8Array<ArrayBuffer> = new Uint8Array(1024);
   #headerTableSize: number;
   /** Smallest size set since the last block, if a size update is pending. */
   #pendingMin = -1;
 
   /**
+   * Creates an encoder with an empty dynamic table.
+   *
    * @param options Table size and Huffman preference.
    * @throws {RangeError} If `headerTableSize` is not in 0..2^32-1.
    */
@@ -136,26 +138,39 @@ export class HpackEncoder {
    * @returns The block, owned by the caller.
    * @throws {TypeError} If a name or value has a char code above 255.
    */
-  encode(fields: Iterable<HeaderField>, options: HpackEncodeOptions = {}): Uint8Array {
+  encode(fields: Iterable<HeaderField>, options: HpackEncodeOptions = {}): Uint8Array<ArrayBuffer> {
     const huffman = options.huffman ?? this.#huffman;
-    const sensitive = options.sensitive === undefined ? undefined : new Set(options.sensitive);
-    const list = Array.isArray(fields) ? fields as readonly HeaderField[] : [...fields];
-    // Validate everything before touching the table, so a TypeError leaves
-    // the encoder in step with the peer's decoder.
-    for (let i = 0; i < list.length; i++) {
-      const field = list[i]!;
-      checkByteString(field[0]);
-      checkByteString(field[1]);
-    }
+    const sensitive = options.sensitive === undefined || options.sensitive instanceof Set
+      ? options.sensitive as ReadonlySet<string> | undefined
+      : new Set(options.sensitive);
     let pos = 0;
     if (this.#pendingMin >= 0) {
       pos = this.#writeSizeUpdates();
     }
+    try {
+      pos = this.#encodeFields(fields, pos, huffman, sensitive);
+    } catch (error) {
+      // Fields before the bad one may have changed our table, but the peer
+      // never sees this block: empty the table and make the next block start
+      // with a size update to 0, which empties the peer's table too (§4.2).
+      this.#table.clear();
+      this.#pendingMin = 0;
+      throw error;
+    }
+    return this.#buffer.slice(0, pos);
+  }
+
+  #encodeFields(
+    fields: Iterable<HeaderField>,
+    pos: number,
+    huffman: boolean,
+    sensitive: ReadonlySet<string> | undefined,
+  ): number {
     const table = this.#table;
-    for (let i = 0; i < list.length; i++) {
-      const field = list[i]!;
+    for (const field of fields) {
       const name = field[0];
       const value = field[1];
+      if (typeof name !== "string" || typeof value !== "string") throw notAString(field);
       // Worst case: 6 octets of index, 2 × (6 octets of length + raw string).
       const need = pos + 18 + name.length + value.length;
       if (need > this.#buffer.length) this.#grow(need);
@@ -201,7 +216,7 @@ export class HpackEncoder {
       if (nameIndex === 0) pos = writeString(out, pos, name, huffman);
       pos = writeString(out, pos, value, huffman);
     }
-    return this.#buffer.slice(0, pos);
+    return pos;
   }
 
   #insert(name: string, value: string): void {
@@ -242,7 +257,11 @@ export class HpackEncoder {
 function writeString(out: Uint8Array, pos: number, value: string, huffman: boolean): number {
   const length = value.length;
   let bits = 0;
-  for (let i = 0; i < length; i++) bits += HUFFMAN_LENGTHS[value.charCodeAt(i)]!;
+  for (let i = 0; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 255) throw nonByteString(value, i);
+    bits += HUFFMAN_LENGTHS[c]!;
+  }
   const coded = (bits + 7) >>> 3;
   if (huffman && coded < length) {
     pos = writeInteger(out, pos, coded, 7, 0x80);
@@ -253,13 +272,10 @@ function writeString(out: Uint8Array, pos: number, value: string, huffman: boole
   return pos;
 }
 
-const NON_BYTE = /[\u0100-\uffff]/;
-
-function checkByteString(value: string): void {
-  if (typeof value !== "string") {
-    throw new TypeError(
-      `Cannot encode header field part of type "${typeof value}": expected a string`,
-    );
-  }
-  if (NON_BYTE.test(value)) throw nonByteString(value, value.search(NON_BYTE));
+function notAString(field: HeaderField): TypeError {
+  return new TypeError(
+    `Cannot encode header field of types "${typeof field[0]}" and "${typeof field[
+      1
+    ]}": expected strings`,
+  );
 }

@@ -111,7 +111,7 @@ let scratch = new Uint8Array(256);
  */
 export function bytesToByteString(bytes: Uint8Array, start = 0, end = bytes.length): string {
   const length = end - start;
-  if (length <= 24) {
+  if (length <= 16) {
     let result = "";
     for (let i = start; i < end; i++) result += String.fromCharCode(bytes[i]!);
     return result;

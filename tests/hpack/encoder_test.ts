@@ -162,26 +162,28 @@ Deno.test("HpackEncoder signals table size changes at the start of the next bloc
 });
 
 Deno.test("HpackEncoder rejects non-byte strings with TypeError and stays in sync", async (t) => {
-  // Field names and values are byte strings (char codes 0–255).
-  const encoder = new HpackEncoder();
-  const decoder = new HpackDecoder();
+  // Field names and values are byte strings (char codes 0–255). A failed call
+  // may already have indexed earlier fields, but its block is never sent: the
+  // next block starts with a size update to 0 so both tables restart empty (§4.2).
   const bad: HeaderField[][] = [
-    [["x-a", "1"], ["x-b", "caf\u0100"]],
-    [["x-a", "1"], ["x-\u4e2d", "2"]],
-    [["x-a", "1"], ["x-c", "\u{1f600}"]],
+    [["x-new", "1"], ["x-b", "caf\u0100"]],
+    [["x-new", "2"], ["x-\u4e2d", "2"]],
+    [["x-new", "3"], ["x-c", "\u{1f600}"]],
+    [["x-new", "4"], ["x-d", 5 as unknown as string]],
   ];
   for (const fields of bad) {
     await t.step(JSON.stringify(fields), () => {
+      const encoder = new HpackEncoder();
+      const decoder = new HpackDecoder();
+      assert.deepEqual(decoder.decode(encoder.encode([["x-a", "1"]])), [["x-a", "1"]]);
       assert.throws(() => encoder.encode(fields), TypeError);
+      const block = encoder.encode([["x-new", "1"], ["x-a", "1"], ["x-new", "1"]]);
+      assert.equal(toHex(block.subarray(0, 4)), "203fe11f");
+      assert.deepEqual(decoder.decode(block), [["x-new", "1"], ["x-a", "1"], ["x-new", "1"]]);
+      assert.deepEqual(decoder.decode(encoder.encode([["x-a", "1"]])), [["x-a", "1"]]);
     });
   }
-  // Nothing was indexed by the failed calls: a decoder that never saw them agrees.
-  assert.deepEqual(decoder.decode(encoder.encode([["x-a", "1"], ["x-a", "1"]])), [
-    ["x-a", "1"],
-    ["x-a", "1"],
-  ]);
-  assert.throws(() => encoder.encode([["x", 5 as unknown as string]]), TypeError);
-  assert.throws(() => encoder.headerTableSize = -1, RangeError);
+  assert.throws(() => new HpackEncoder().headerTableSize = -1, RangeError);
   assert.throws(() => new HpackEncoder({ headerTableSize: 1.5 }), RangeError);
 });
 
