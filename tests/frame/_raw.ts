@@ -6,7 +6,9 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { FrameDecoder } from "../../lib/frame/decoder.ts";
+import { encodeFrame } from "../../lib/frame/encoder.ts";
 import type { Frame } from "../../lib/frame/types.ts";
 
 /** Octets of a frame: 9-octet header (§4.1) + payload; `length` overrides the length field. */
@@ -99,4 +101,25 @@ export function decodeAll(
     throw new Error(`${decoder.bufferedLength} octets left in the decoder`);
   }
   return frames;
+}
+
+/** Asserts encode → decode gives the frame back, in one chunk and one octet at a time. */
+export function assertRoundTrip(frame: Frame, options: { maxFrameSize?: number } = {}): void {
+  const bytes = encodeFrame(frame);
+  const decodeOptions = options.maxFrameSize === undefined
+    ? {}
+    : { maxFrameSize: options.maxFrameSize };
+  assert.deepEqual(decodeAll(bytes, decodeOptions), [frame]);
+  assert.deepEqual(decodeAll(bytes, { ...decodeOptions, chunkSizes: [1] }), [frame]);
+}
+
+/** Every combination of the given option lists (a small cartesian product). */
+export function combinations<T extends Record<string, readonly unknown[]>>(
+  lists: T,
+): Array<{ [K in keyof T]: T[K][number] }> {
+  let out: Array<Record<string, unknown>> = [{}];
+  for (const [key, values] of Object.entries(lists)) {
+    out = out.flatMap((partial) => values.map((value) => ({ ...partial, [key]: value })));
+  }
+  return out as Array<{ [K in keyof T]: T[K][number] }>;
 }
