@@ -1,0 +1,986 @@
+/**
+ * `H2Connection`: the Sans-IO HTTP/2 engine (RFC 9113), python h2's
+ * `H2Connection` in camelCase. It turns received bytes into events
+ * (`receiveData`) and actions (`sendHeaders`, `sendData`, …) into bytes
+ * (`dataToSend`), and does no I/O. This file is the public surface and the
+ * send side; the receive side is in `_recv.ts`/`_headers.ts`, the state in
+ * `_core.ts`, the §5.1 table in `stream_state.ts`.
+ *
+ * Where python h2 disagrees with RFC 9113, this engine follows the RFC
+ * (API.md §5): HPACK failures are COMPRESSION_ERROR; the first frame must be
+ * SETTINGS; RST_STREAM/WINDOW_UPDATE/DATA on an idle stream is a connection
+ * error; malformed messages, streams over MAX_CONCURRENT_STREAMS
+ * (REFUSED_STREAM), WINDOW_UPDATE 0 on a stream and content-length
+ * mismatches are stream errors; graceful shutdown exists; RFC 9218
+ * PRIORITY_UPDATE is parsed; every denial-of-service pattern of the attack
+ * catalogue hits a budget (`lib/limits.ts`).
+ *
+ * @module
+ */
+
+import { CONNECTION_PREFACE, MAX_STREAM_ID, MAX_WINDOW_SIZE, SettingCode } from "./constants.ts";
+import {
+  ErrorCode,
+  FlowControlError,
+  FrameTooLargeError,
+  H2Error,
+  NoAvailableStreamIdError,
+  NoSuchStreamError,
+  ProtocolError,
+  StreamClosedError,
+  StreamIdTooLowError,
+  TooManyStreamsError,
+} from "./errors.ts";
+import type { H2Event, HeaderField } from "./events.ts";
+import {
+  extractMethod,
+  extractStatus,
+  type FieldValidationFlags,
+  normalizeOutboundHeaders,
+  validateOutboundHeaders,
+} from "./fields.ts";
+import type { PriorityFields } from "./frame/types.ts";
+import { GoAwayState } from "./goaway.ts";
+import { type H2Limits, resolveLimits } from "./limits.ts";
+import { assertPingData, SHUTDOWN_PING_DATA } from "./ping.ts";
+import {
+  decodeSettingsHeader,
+  encodeSettingsHeader,
+  type Settings,
+  validateSetting,
+} from "./settings.ts";
+import type { H2Stream } from "./stream.ts";
+import {
+  STREAM_STATE_NAMES,
+  StreamInput,
+  type StreamInputValue,
+  StreamState,
+} from "./stream_state.ts";
+import { ConnectionCore } from "./_core.ts";
+import { authorityOf } from "./_headers.ts";
+import { receive } from "./_recv.ts";
+
+export type { H2Limits } from "./limits.ts";
+
+/** Options of {@linkcode H2Connection} (python h2's `H2Configuration`, plus our budgets). */
+export interface H2ConnectionOptions {
+  /** Client (true) or server (false) side. @default {true} */
+  clientSide?: boolean;
+  /** Validate fields we send like received ones (RFC 9113 §8.2, §8.3). @default {true} */
+  validateOutboundHeaders?: boolean;
+  /** Lowercase names, trim values, drop connection-specific fields, mark sensitive ones. @default {true} */
+  normalizeOutboundHeaders?: boolean;
+  /** Send each `cookie` crumb as its own field (RFC 9113 §8.2.3). @default {false} */
+  splitOutboundCookies?: boolean;
+  /** Validate received fields; a malformed message is a stream error. @default {true} */
+  validateInboundHeaders?: boolean;
+  /** Join received `cookie` fields with "; ". @default {true} */
+  normalizeInboundHeaders?: boolean;
+  /** Initial local settings keyed by `SettingCode`, sent in the first SETTINGS frame. */
+  settings?: Record<number, number>;
+  /** Denial-of-service budgets; see {@linkcode H2Limits}. */
+  limits?: Partial<H2Limits>;
+  /** Millisecond clock for the rate budgets; without it they are per-connection counts. */
+  now?: () => number;
+}
+
+/** Options of {@linkcode H2Connection.sendHeaders}. */
+export interface SendHeadersOptions {
+  /** Set END_STREAM. @default {false} */
+  endStream?: boolean;
+  /** RFC 7540 priority weight 1..256 (client only). */
+  priorityWeight?: number;
+  /** RFC 7540 parent stream (client only). */
+  priorityDependsOn?: number;
+  /** RFC 7540 exclusive flag (client only). */
+  priorityExclusive?: boolean;
+  /** Field names to send never-indexed (RFC 7541 §6.2.3), on top of the normalisation defaults. */
+  sensitive?: Iterable<string>;
+}
+
+/** Options of {@linkcode H2Connection.sendData}. */
+export interface SendDataOptions {
+  /** Set END_STREAM. @default {false} */
+  endStream?: boolean;
+  /** Padding octets 0..255 (counted against flow control, plus the Pad Length octet). */
+  padLength?: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function assertStreamId(streamId: number, what = "Stream ID"): void {
+  if (typeof streamId !== "number") {
+    throw new TypeError(`${what} must be a number, got "${typeof streamId}"`);
+  }
+  if (!Number.isInteger(streamId) || streamId < 1 || streamId > MAX_STREAM_ID) {
+    throw new RangeError(`${what} "${streamId}" is not in 1..2^31-1`);
+  }
+}
+
+function assertUint32(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+    throw new RangeError(`${what} "${value}" is not an integer in 0..2^32-1`);
+  }
+}
+
+/**
+ * A Sans-IO HTTP/2 connection, client or server side. Feed received bytes
+ * to {@linkcode H2Connection.receiveData}, act with `send*`, and write what
+ * {@linkcode H2Connection.dataToSend} returns. Receive-side flow control is
+ * manual as in python h2: call `acknowledgeReceivedData` for every
+ * `DataReceived` once the data is consumed.
+ *
+ * @example A client and a server talking in memory
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { H2Connection } from "./connection.ts";
+ * import { DataReceived, RequestReceived, ResponseReceived, StreamEnded } from "./events.ts";
+ *
+ * const client = new H2Connection();
+ * const server = new H2Connection({ clientSide: false });
+ * client.initiateConnection();
+ * server.initiateConnection();
+ * const id = client.getNextAvailableStreamId();
+ * client.sendHeaders(id, [[":method", "GET"], [":scheme", "http"], [":authority", "a"], [":path", "/"]], {
+ *   endStream: true,
+ * });
+ * for (const event of server.receiveData(client.dataToSend())) {
+ *   if (event instanceof RequestReceived) {
+ *     server.sendHeaders(event.streamId, [[":status", "200"], ["content-type", "text/plain"]]);
+ *     server.sendData(event.streamId, new TextEncoder().encode("hi"), { endStream: true });
+ *   }
+ * }
+ * const events = client.receiveData(server.dataToSend());
+ * const response = events.find((e) => e instanceof ResponseReceived);
+ * assert.deepEqual(response?.headers, [[":status", "200"], ["content-type", "text/plain"]]);
+ * const data = events.find((e) => e instanceof DataReceived);
+ * assert.equal(new TextDecoder().decode(data?.data), "hi");
+ * assert.ok(events.some((e) => e instanceof StreamEnded));
+ * ```
+ */
+export class H2Connection {
+  readonly #core: ConnectionCore;
+  readonly #initialSettings: Array<readonly [number, number]>;
+  #preface: Uint8Array | undefined;
+
+  /**
+   * @param options Role, header switches, initial settings and budgets.
+   * @throws {RangeError|InvalidSettingsValueError} For an invalid initial setting or limit.
+   */
+  constructor(options: H2ConnectionOptions = {}) {
+    const clientSide = options.clientSide ?? true;
+    const limits = resolveLimits(options.limits);
+    const initial = new Map<number, number>([
+      [SettingCode.HEADER_TABLE_SIZE, 4_096],
+      [SettingCode.ENABLE_PUSH, clientSide ? 1 : 0],
+      [SettingCode.INITIAL_WINDOW_SIZE, 65_535],
+      [SettingCode.MAX_FRAME_SIZE, 16_384],
+      [SettingCode.ENABLE_CONNECT_PROTOCOL, 0],
+      [SettingCode.MAX_CONCURRENT_STREAMS, limits.maxConcurrentStreams],
+      [SettingCode.MAX_HEADER_LIST_SIZE, limits.maxHeaderListSize],
+    ]);
+    for (const [key, value] of Object.entries(options.settings ?? {})) {
+      const code = Number(key);
+      validateSetting(code, value);
+      initial.set(code, value);
+    }
+    this.#initialSettings = [...initial];
+    // python h2: the limits we advertise are enforced from the start, not from the ACK.
+    const inForce: Array<[number, number]> = [
+      [SettingCode.MAX_CONCURRENT_STREAMS, initial.get(SettingCode.MAX_CONCURRENT_STREAMS)!],
+      [SettingCode.MAX_HEADER_LIST_SIZE, initial.get(SettingCode.MAX_HEADER_LIST_SIZE)!],
+    ];
+    this.#core = new ConnectionCore(
+      clientSide,
+      {
+        validateOutboundHeaders: options.validateOutboundHeaders ?? true,
+        normalizeOutboundHeaders: options.normalizeOutboundHeaders ?? true,
+        splitOutboundCookies: options.splitOutboundCookies ?? false,
+        validateInboundHeaders: options.validateInboundHeaders ?? true,
+        normalizeInboundHeaders: options.normalizeInboundHeaders ?? true,
+      },
+      limits,
+      inForce,
+      options.now,
+    );
+  }
+
+  // -------------------------------------------------------------------------
+  // Properties
+
+  /** True for the client side. */
+  get clientSide(): boolean {
+    return this.#core.clientSide;
+  }
+  /** The budgets in force (`maxOutboundBuffer` is for the I/O adapter). */
+  get limits(): Readonly<H2Limits> {
+    return this.#core.limits;
+  }
+  /** Our settings (values in force; sent ones apply when acknowledged). */
+  get localSettings(): Settings {
+    return this.#core.local;
+  }
+  /** The peer's settings, applied on receipt. */
+  get remoteSettings(): Settings {
+    return this.#core.remote;
+  }
+  /** The largest frame payload we may send (the peer's SETTINGS_MAX_FRAME_SIZE). */
+  get maxOutboundFrameSize(): number {
+    return this.#core.maxOutboundFrameSize;
+  }
+  /** The largest frame payload we accept (our acknowledged SETTINGS_MAX_FRAME_SIZE). */
+  get maxInboundFrameSize(): number {
+    return this.#core.local.maxFrameSize;
+  }
+  /** Streams we opened that are open or half-closed (§5.1.2). */
+  get openOutboundStreams(): number {
+    return this.#core.openOutbound;
+  }
+  /** Streams the peer opened that are open or half-closed (§5.1.2). */
+  get openInboundStreams(): number {
+    return this.#core.openInbound;
+  }
+  /** The highest stream id the peer opened or promised (0 before any). */
+  get highestInboundStreamId(): number {
+    return this.#core.highestInbound;
+  }
+  /** The highest stream id we opened or promised (0 before any). */
+  get highestOutboundStreamId(): number {
+    return this.#core.highestOutbound;
+  }
+  /** What we may send on the connection now (§6.9). */
+  get outboundFlowControlWindow(): number {
+    return this.#core.outboundWindow;
+  }
+  /** What the peer may send on the connection now. */
+  get inboundFlowControlWindow(): number {
+    return this.#core.inboundWindow.currentWindowSize;
+  }
+  /** Octets waiting in {@linkcode H2Connection.dataToSend}. */
+  get outboundBufferSize(): number {
+    return this.#core.writer.pendingLength + (this.#preface?.length ?? 0);
+  }
+  /**
+   * True when the connection can do nothing more: a connection error either
+   * way, or a GOAWAY sent or received (and a graceful shutdown finished) with
+   * no stream left. The I/O layer closes the transport once the output is flushed.
+   */
+  get isClosed(): boolean {
+    const core = this.#core;
+    return core.dead ||
+      (core.goAway.isGoingAway && !core.goAway.shutdownPending && core.streams.size === 0);
+  }
+
+  // -------------------------------------------------------------------------
+  // Lifecycle
+
+  /**
+   * Queues the connection preface: the client magic (client side) and our
+   * first SETTINGS frame (both sides, RFC 9113 §3.4). Call it once, first.
+   */
+  initiateConnection(): void {
+    const core = this.#core;
+    if (core.initiated) return;
+    core.initiated = true;
+    if (core.clientSide) this.#preface = CONNECTION_PREFACE.slice();
+    core.writer.settings(this.#initialSettings);
+    core.local.queue(this.#initialSettings);
+  }
+
+  /**
+   * Sets up an h2c upgraded connection (RFC 7540 §3.2) and queues the preface.
+   * Client: returns the `HTTP2-Settings` header value (base64url SETTINGS
+   * payload, no padding) and makes stream 1 half-closed (local). Server:
+   * applies the client's header as its first SETTINGS (no ACK is sent) and
+   * makes stream 1 half-closed (remote); the client preface is still expected.
+   *
+   * @param settingsHeader The client's `HTTP2-Settings` value (server side).
+   * @returns The header value on the client side, else undefined.
+   * @throws {TypeError} On the server without a header.
+   * @throws {H2Error} If the header is not a valid SETTINGS payload.
+   */
+  initiateUpgradeConnection(settingsHeader?: string): string | undefined {
+    const core = this.#core;
+    let result: string | undefined;
+    if (core.clientSide) {
+      result = encodeSettingsHeader(this.#initialSettings);
+    } else {
+      if (typeof settingsHeader !== "string") {
+        throw new TypeError("A server needs the client's HTTP2-Settings header value");
+      }
+      core.applyRemoteSettings(decodeSettingsHeader(settingsHeader));
+    }
+    this.initiateConnection();
+    const stream = core.newStream(1);
+    core.advance(stream, core.clientSide ? StreamInput.UPGRADE_CLIENT : StreamInput.UPGRADE_SERVER);
+    if (core.clientSide) {
+      core.highestOutbound = 1;
+      stream.headersSent = true;
+    } else {
+      core.highestInbound = 1;
+      stream.headersReceived = true;
+    }
+    return result;
+  }
+
+  /**
+   * Processes bytes received from the peer.
+   *
+   * @param data Received bytes, split anywhere. DATA payloads in the events may be views of it.
+   * @returns The events, in order.
+   * @throws {H2Error} On a connection error, after queueing exactly one GOAWAY
+   *   with its code; later calls return no events.
+   */
+  receiveData(data: Uint8Array): H2Event[] {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(`Received data must be a Uint8Array, got "${typeof data}"`);
+    }
+    const core = this.#core;
+    const events: H2Event[] = [];
+    core.events = events;
+    if (core.dead) return events;
+    try {
+      receive(core, data);
+    } catch (error) {
+      const failure = error instanceof H2Error
+        ? error
+        : new H2Error("Internal error while processing received data", {
+          errorCode: ErrorCode.INTERNAL_ERROR,
+          detail: "internal_error",
+          cause: error,
+        });
+      core.fail(failure.errorCode);
+      throw failure;
+    }
+    return events;
+  }
+
+  /**
+   * Takes the bytes to write to the peer. The buffer is not capped: the
+   * engine never drops output. Instead the I/O layer should stop reading
+   * while `outboundBufferSize` exceeds `limits.maxOutboundBuffer`, and the
+   * engine bounds what the peer can make it queue between two drains
+   * (`maxQueuedAcks`, `maxQueuedControlFrames` → GOAWAY(ENHANCE_YOUR_CALM)).
+   * A full drain resets those counts.
+   *
+   * @param amount Take at most this many octets (all by default).
+   * @returns The bytes, owned by the caller.
+   */
+  dataToSend(amount?: number): Uint8Array<ArrayBuffer> {
+    const core = this.#core;
+    const writer = core.writer;
+    const preface = this.#preface;
+    let out: Uint8Array<ArrayBuffer>;
+    if (preface === undefined) {
+      out = writer.take(amount);
+    } else if (amount !== undefined && amount < preface.length) {
+      out = preface.slice(0, amount);
+      this.#preface = preface.subarray(amount);
+    } else {
+      const rest = writer.take(amount === undefined ? undefined : amount - preface.length);
+      out = new Uint8Array(preface.length + rest.length);
+      out.set(preface);
+      out.set(rest, preface.length);
+      this.#preface = undefined;
+    }
+    if (writer.pendingLength === 0) core.drained();
+    return out;
+  }
+
+  /** Discards every queued outbound byte (python h2's `clear_outbound_data_buffer`). */
+  clearOutboundDataBuffer(): void {
+    this.#core.writer.clear();
+    this.#preface = undefined;
+    this.#core.drained();
+  }
+
+  // -------------------------------------------------------------------------
+  // Streams
+
+  /**
+   * The next stream id we may open (it is not reserved until used).
+   *
+   * @returns 1 or 2 at first, then the highest outbound id + 2.
+   * @throws {NoAvailableStreamIdError} When ids are exhausted (§5.1.1).
+   */
+  getNextAvailableStreamId(): number {
+    const core = this.#core;
+    const highest = core.highestOutbound;
+    const next = highest === 0 ? (core.clientSide ? 1 : 2) : highest + 2;
+    if (next > MAX_STREAM_ID) {
+      throw new NoAvailableStreamIdError("No stream IDs left on this connection", {
+        detail: "stream_ids_exhausted",
+      });
+    }
+    return next;
+  }
+
+  /**
+   * Sends a header block: a request (opening the stream, client), a 1xx or
+   * final response (server), or trailers (with `endStream`). Fields are
+   * normalised and validated per the options, HPACK-encoded and split into
+   * HEADERS + CONTINUATION at `maxOutboundFrameSize`.
+   *
+   * @param streamId The stream.
+   * @param headers The fields (byte strings), pseudo-headers first.
+   * @param options END_STREAM, RFC 7540 priority (client only), never-indexed names.
+   * @throws {TooManyStreamsError} Opening a stream over the peer's MAX_CONCURRENT_STREAMS.
+   * @throws {StreamIdTooLowError} Opening a stream id not above the highest used.
+   * @throws {StreamClosedError} The stream is closed.
+   * @throws {ProtocolError} Invalid headers or state (trailers without END_STREAM, 1xx with END_STREAM, …).
+   * @throws {TypeError|RangeError} Bad arguments, a char above 255, priority on a server.
+   */
+  sendHeaders(
+    streamId: number,
+    headers: Iterable<HeaderField>,
+    options: SendHeadersOptions = {},
+  ): void {
+    assertStreamId(streamId);
+    const core = this.#core;
+    this.#assertUsable();
+    const endStream = options.endStream ?? false;
+    const priority = this.#priorityOf(streamId, options);
+    let stream = core.streams.get(streamId);
+    const isNew = stream === undefined;
+    if (stream === undefined) this.#checkNewStream(streamId);
+    const client = core.clientSide;
+    const isTrailer = stream !== undefined && stream.headersSent;
+    let input: StreamInputValue = StreamInput.SEND_HEADERS;
+    const fields = this.#prepare(headers, {
+      isClient: client,
+      isTrailer,
+      isResponseHeader: !client,
+      isPushPromise: false,
+    }, options.sensitive);
+    if (!client && !isTrailer) {
+      const status = extractStatus(fields.fields);
+      if (status !== undefined && status.length === 3 && status[0] === "1") {
+        input = StreamInput.SEND_INFORMATIONAL_HEADERS;
+        if (endStream) {
+          throw new ProtocolError(
+            `Cannot set END_STREAM on a 1xx response on stream "${streamId}"`,
+            {
+              detail: "informational_end_stream",
+            },
+          );
+        }
+      }
+    }
+    if (isTrailer && !endStream) {
+      throw new ProtocolError(`Trailers on stream "${streamId}" must set END_STREAM`, {
+        detail: "trailers_without_end_stream",
+      });
+    }
+    if (stream !== undefined && stream.peek(input) === undefined) {
+      throw this.#stateError(stream, "HEADERS");
+    }
+    const block = fields.sensitive === undefined
+      ? core.encoder.encode(fields.fields)
+      : core.encoder.encode(fields.fields, fields.sensitive);
+    if (stream === undefined) {
+      stream = core.newStream(streamId);
+      core.highestOutbound = streamId;
+    }
+    core.advance(stream, input);
+    if (input === StreamInput.SEND_HEADERS) {
+      if (isTrailer) stream.trailersSent = true;
+      else stream.headersSent = true;
+    }
+    if (isNew && client) {
+      stream.method = extractMethod(fields.fields);
+      stream.authority = authorityOf(fields.fields);
+    }
+    if (endStream) core.advance(stream, StreamInput.SEND_END_STREAM);
+    core.writer.headers(
+      streamId,
+      block,
+      priority === undefined
+        ? { endStream, maxFrameSize: core.maxOutboundFrameSize }
+        : { endStream, priority, maxFrameSize: core.maxOutboundFrameSize },
+    );
+  }
+
+  /**
+   * Sends one DATA frame. Like python h2 it never splits or buffers: check
+   * `localFlowControlWindow(streamId)` and `maxOutboundFrameSize` first.
+   *
+   * @param streamId The stream.
+   * @param data The payload.
+   * @param options END_STREAM and padding.
+   * @throws {FlowControlError} If data plus padding exceeds `localFlowControlWindow(streamId)`.
+   * @throws {FrameTooLargeError} If it exceeds `maxOutboundFrameSize`.
+   * @throws {NoSuchStreamError|StreamClosedError} Unknown or closed stream.
+   * @throws {ProtocolError} The stream state forbids DATA (e.g. half-closed (local)).
+   * @throws {TypeError|RangeError} Bad arguments.
+   */
+  sendData(streamId: number, data: Uint8Array, options: SendDataOptions = {}): void {
+    assertStreamId(streamId);
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(`DATA payload must be a Uint8Array, got "${typeof data}"`);
+    }
+    const padLength = options.padLength;
+    if (
+      padLength !== undefined && (!Number.isInteger(padLength) || padLength < 0 || padLength > 255)
+    ) {
+      throw new RangeError(`Padding length "${padLength}" is not in 0..255`);
+    }
+    this.#assertUsable();
+    const core = this.#core;
+    const stream = this.#stream(streamId);
+    if (stream.peek(StreamInput.SEND_DATA) === undefined) throw this.#stateError(stream, "DATA");
+    const size = padLength === undefined ? data.length : data.length + padLength + 1;
+    const window = Math.min(core.outboundWindow, stream.outboundWindow);
+    if (size > 0 && size > window) {
+      throw new FlowControlError(
+        `Cannot send "${size}" octets on stream "${streamId}": flow-control window is "${window}"`,
+        { detail: "window_exceeded" },
+      );
+    }
+    if (size > core.maxOutboundFrameSize) {
+      throw new FrameTooLargeError(
+        `Cannot send "${size}" octets on stream "${streamId}": max frame size is "${core.maxOutboundFrameSize}"`,
+        { detail: "frame_too_large" },
+      );
+    }
+    const endStream = options.endStream ?? false;
+    core.advance(stream, StreamInput.SEND_DATA);
+    core.outboundWindow -= size;
+    stream.outboundWindow -= size;
+    if (endStream) core.advance(stream, StreamInput.SEND_END_STREAM);
+    core.writer.data(
+      streamId,
+      data,
+      padLength === undefined ? { endStream } : { endStream, padLength },
+    );
+  }
+
+  /**
+   * Ends our side of a stream with an empty DATA frame carrying END_STREAM.
+   *
+   * @param streamId The stream.
+   * @throws {NoSuchStreamError|StreamClosedError} Unknown or closed stream.
+   * @throws {ProtocolError} Already half-closed (local).
+   */
+  endStream(streamId: number): void {
+    assertStreamId(streamId);
+    this.#assertUsable();
+    const stream = this.#stream(streamId);
+    if (stream.peek(StreamInput.SEND_END_STREAM) === undefined) {
+      throw this.#stateError(stream, "END_STREAM");
+    }
+    this.#core.advance(stream, StreamInput.SEND_END_STREAM);
+    this.#core.writer.data(streamId, EMPTY, { endStream: true });
+  }
+
+  /**
+   * Resets a stream (RST_STREAM, §6.4).
+   *
+   * @param streamId The stream.
+   * @param errorCode The code. @default {0}
+   * @throws {NoSuchStreamError|StreamClosedError} Unknown or closed stream.
+   */
+  resetStream(streamId: number, errorCode: number = ErrorCode.NO_ERROR): void {
+    assertStreamId(streamId);
+    assertUint32(errorCode, "Error code");
+    this.#assertUsable();
+    const stream = this.#stream(streamId);
+    if (this.#core.advance(stream, StreamInput.SEND_RST_STREAM) === undefined) {
+      throw this.#stateError(stream, "RST_STREAM");
+    }
+    this.#core.writer.rstStream(streamId, errorCode);
+  }
+
+  /**
+   * Sends a PUSH_PROMISE (server): the promised stream becomes reserved
+   * (local); answer it later with `sendHeaders(promisedStreamId, …)`.
+   *
+   * @param streamId The client-initiated parent stream (open or half-closed (remote)).
+   * @param promisedStreamId A new even stream id.
+   * @param requestHeaders The promised request.
+   * @param options Never-indexed names.
+   * @throws {ProtocolError} Client side, push disabled by the peer, pushes on a pushed stream, bad state or headers.
+   * @throws {StreamIdTooLowError} The promised id is not above the highest used.
+   */
+  pushStream(
+    streamId: number,
+    promisedStreamId: number,
+    requestHeaders: Iterable<HeaderField>,
+    options: { sensitive?: Iterable<string> } = {},
+  ): void {
+    assertStreamId(streamId);
+    assertStreamId(promisedStreamId, "Promised stream ID");
+    this.#assertUsable();
+    const core = this.#core;
+    if (core.clientSide) {
+      throw new ProtocolError("Clients cannot push streams", { detail: "push_from_client" });
+    }
+    if (core.remote.enablePush === 0) {
+      throw new ProtocolError("The peer disabled server push", { detail: "push_disabled" });
+    }
+    const parent = this.#stream(streamId);
+    if (!core.isPeerId(streamId)) {
+      throw new ProtocolError(`Cannot push on pushed stream "${streamId}"`, {
+        detail: "push_on_pushed_stream",
+      });
+    }
+    if (parent.peek(StreamInput.SEND_PUSH_PROMISE) === undefined) {
+      throw this.#stateError(parent, "PUSH_PROMISE");
+    }
+    if (core.isPeerId(promisedStreamId)) {
+      throw new ProtocolError(`Promised stream ID "${promisedStreamId}" must be even`, {
+        detail: "invalid_promised_stream_id",
+      });
+    }
+    if (promisedStreamId <= core.highestOutbound) {
+      throw new StreamIdTooLowError(promisedStreamId, core.highestOutbound);
+    }
+    this.#assertNotGoingAway();
+    const fields = this.#prepare(requestHeaders, {
+      isClient: false,
+      isTrailer: false,
+      isResponseHeader: false,
+      isPushPromise: true,
+    }, options.sensitive);
+    const block = fields.sensitive === undefined
+      ? core.encoder.encode(fields.fields)
+      : core.encoder.encode(fields.fields, fields.sensitive);
+    core.advance(parent, StreamInput.SEND_PUSH_PROMISE);
+    const promised = core.newStream(promisedStreamId);
+    core.advance(promised, StreamInput.SEND_PROMISE);
+    core.highestOutbound = promisedStreamId;
+    promised.method = extractMethod(fields.fields);
+    core.writer.pushPromise(streamId, promisedStreamId, block, {
+      maxFrameSize: core.maxOutboundFrameSize,
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Flow control
+
+  /**
+   * Tells the engine the application consumed received data (python h2's
+   * auto strategy): WINDOW_UPDATEs for the connection and the stream are
+   * queued when at least half a window is processed, or a window ran dry.
+   *
+   * @param acknowledgedSize The `flowControlledLength` of consumed `DataReceived` events.
+   * @param streamId The stream (a closed stream only credits the connection).
+   * @throws {RangeError} Negative size or bad stream id.
+   * @throws {NoSuchStreamError} A stream id never used.
+   */
+  acknowledgeReceivedData(acknowledgedSize: number, streamId: number): void {
+    if (!Number.isInteger(acknowledgedSize) || acknowledgedSize < 0) {
+      throw new RangeError(`Acknowledged size "${acknowledgedSize}" must be an integer >= 0`);
+    }
+    assertStreamId(streamId);
+    const core = this.#core;
+    const stream = core.streams.get(streamId);
+    if (stream === undefined && core.isIdle(streamId)) throw new NoSuchStreamError(streamId);
+    if (core.dead) return;
+    const increment = core.inboundWindow.processBytes(acknowledgedSize);
+    if (increment > 0) core.writer.windowUpdate(0, increment);
+    if (stream === undefined || stream.state === StreamState.HALF_CLOSED_REMOTE) return;
+    const streamIncrement = stream.inbound.processBytes(acknowledgedSize);
+    if (streamIncrement > 0) core.writer.windowUpdate(streamId, streamIncrement);
+  }
+
+  /**
+   * Opens the inbound window by hand (WINDOW_UPDATE), for the connection
+   * (no stream id) or a stream.
+   *
+   * @param increment 1..2^31-1.
+   * @param streamId The stream, or omitted for the connection.
+   * @throws {RangeError} Increment out of range.
+   * @throws {FlowControlError} The window would exceed 2^31-1.
+   * @throws {NoSuchStreamError|StreamClosedError} Unknown or closed stream.
+   */
+  incrementFlowControlWindow(increment: number, streamId?: number): void {
+    if (!Number.isInteger(increment) || increment < 1 || increment > MAX_WINDOW_SIZE) {
+      throw new RangeError(`Window increment "${increment}" is not in 1..2^31-1`);
+    }
+    this.#assertUsable();
+    const core = this.#core;
+    if (streamId === undefined || streamId === 0) {
+      core.inboundWindow.open(increment);
+      core.writer.windowUpdate(0, increment);
+      return;
+    }
+    assertStreamId(streamId);
+    const stream = this.#stream(streamId);
+    if (stream.peek(StreamInput.SEND_WINDOW_UPDATE) === undefined) {
+      throw this.#stateError(stream, "WINDOW_UPDATE");
+    }
+    stream.inbound.open(increment);
+    core.writer.windowUpdate(streamId, increment);
+  }
+
+  /**
+   * How much we may send on a stream now: the smaller of the connection and stream windows.
+   *
+   * @param streamId The stream.
+   * @returns Octets (may be ≤ 0).
+   * @throws {NoSuchStreamError|StreamClosedError} Unknown or closed stream.
+   */
+  localFlowControlWindow(streamId: number): number {
+    assertStreamId(streamId);
+    return Math.min(this.#core.outboundWindow, this.#stream(streamId).outboundWindow);
+  }
+
+  /**
+   * How much the peer may send on a stream now.
+   *
+   * @param streamId The stream.
+   * @returns Octets.
+   * @throws {NoSuchStreamError|StreamClosedError} Unknown or closed stream.
+   */
+  remoteFlowControlWindow(streamId: number): number {
+    assertStreamId(streamId);
+    return Math.min(
+      this.#core.inboundWindow.currentWindowSize,
+      this.#stream(streamId).inbound.currentWindowSize,
+    );
+  }
+
+  // -------------------------------------------------------------------------
+  // Connection-level frames
+
+  /**
+   * Sends SETTINGS; the values apply when the peer acknowledges them (`SettingsAcknowledged`).
+   *
+   * @param newSettings Values keyed by `SettingCode` (an object, a Map or entries).
+   * @throws {InvalidSettingsValueError} A value RFC 9113 §6.5.2 forbids.
+   * @throws {RangeError} A value outside 0..2^32-1.
+   */
+  updateSettings(
+    newSettings: Record<number, number> | Iterable<readonly [number, number]>,
+  ): void {
+    const entries: Array<readonly [number, number]> = Symbol.iterator in newSettings
+      ? [...(newSettings as Iterable<readonly [number, number]>)]
+      : Object.entries(newSettings).map(([k, v]) => [Number(k), v] as const);
+    for (const [code, value] of entries) validateSetting(code, value);
+    this.#assertUsable();
+    const core = this.#core;
+    core.local.queue(entries);
+    core.writer.settings(entries);
+  }
+
+  /**
+   * Sends a PING.
+   *
+   * @param opaqueData Exactly 8 octets, echoed in the `PingAckReceived` event.
+   * @throws {RangeError} Not 8 octets.
+   */
+  ping(opaqueData: Uint8Array): void {
+    assertPingData(opaqueData);
+    this.#assertUsable();
+    this.#core.writer.ping(opaqueData);
+  }
+
+  /**
+   * Sends GOAWAY (§6.8). With NO_ERROR, streams up to `lastStreamId` may
+   * finish, new peer streams above it are ignored, and a later GOAWAY may
+   * lower (never raise) it. With an error code the connection is closed.
+   *
+   * @param errorCode The code. @default {0}
+   * @param options Debug data; the last stream id (default: the highest the peer opened).
+   * @throws {TypeError|RangeError} Bad arguments.
+   */
+  closeConnection(
+    errorCode: number = ErrorCode.NO_ERROR,
+    options: { additionalData?: Uint8Array; lastStreamId?: number } = {},
+  ): void {
+    assertUint32(errorCode, "Error code");
+    const { additionalData, lastStreamId } = options;
+    if (additionalData !== undefined && !(additionalData instanceof Uint8Array)) {
+      throw new TypeError("GOAWAY additional data must be a Uint8Array");
+    }
+    if (
+      lastStreamId !== undefined &&
+      (!Number.isInteger(lastStreamId) || lastStreamId < 0 || lastStreamId > MAX_STREAM_ID)
+    ) {
+      throw new RangeError(`Last stream ID "${lastStreamId}" is not in 0..2^31-1`);
+    }
+    const core = this.#core;
+    const last = core.goAway.clampLastStreamId(lastStreamId ?? core.highestInbound);
+    core.writer.goAway(last, errorCode, additionalData);
+    core.goAway.recordSent(last, errorCode);
+    core.goAway.shutdownPending = false;
+    if (errorCode !== ErrorCode.NO_ERROR) core.dead = true;
+  }
+
+  /**
+   * Starts a graceful shutdown (RFC 9113 §6.8; python h2 has none, #1181):
+   * sends GOAWAY(2^31-1, NO_ERROR) and a PING; when its ACK arrives the
+   * final GOAWAY with the real last stream id is queued. Streams up to it
+   * finish; new ones above it are ignored. `isClosed` turns true once no
+   * stream is left. Calling it again, or after `closeConnection`, does nothing.
+   */
+  startGracefulShutdown(): void {
+    const core = this.#core;
+    if (core.dead || core.goAway.sentLastStreamId !== undefined) return;
+    const last = GoAwayState.SHUTDOWN_LAST_STREAM_ID;
+    core.writer.goAway(last, ErrorCode.NO_ERROR);
+    core.goAway.recordSent(last, ErrorCode.NO_ERROR);
+    core.goAway.shutdownPending = true;
+    core.writer.ping(SHUTDOWN_PING_DATA);
+  }
+
+  /**
+   * Sends a PRIORITY frame (RFC 7540 fields; client only, as python h2).
+   *
+   * @param streamId The stream.
+   * @param options Weight 1..256 (default 16), parent (default 0), exclusive (default false).
+   * @throws {TypeError} On the server side.
+   * @throws {ProtocolError} Weight out of range or self-dependency.
+   */
+  prioritize(
+    streamId: number,
+    options: { weight?: number; dependsOn?: number; exclusive?: boolean } = {},
+  ): void {
+    assertStreamId(streamId);
+    const priority = this.#priorityOf(streamId, {
+      priorityWeight: options.weight ?? 16,
+      priorityDependsOn: options.dependsOn ?? 0,
+      priorityExclusive: options.exclusive ?? false,
+    })!;
+    this.#assertUsable();
+    this.#core.writer.priority(streamId, priority);
+  }
+
+  /**
+   * Sends ALTSVC (RFC 7838, server only): on stream 0 with `origin`, or on a
+   * request stream before its response with `streamId`.
+   *
+   * @param fieldValue The Alt-Svc field value (byte string).
+   * @param options Exactly one of `origin` and `streamId`.
+   * @throws {TypeError} Both or neither option.
+   * @throws {ProtocolError} Client side, or the response was already sent.
+   */
+  advertiseAlternativeService(
+    fieldValue: string,
+    options: { origin?: string; streamId?: number } = {},
+  ): void {
+    const { origin, streamId } = options;
+    if ((origin === undefined) === (streamId === undefined)) {
+      throw new TypeError("Exactly one of origin and streamId is required");
+    }
+    const core = this.#core;
+    if (core.clientSide) {
+      throw new ProtocolError("Clients cannot send ALTSVC", { detail: "altsvc_from_client" });
+    }
+    this.#assertUsable();
+    if (streamId !== undefined) {
+      assertStreamId(streamId);
+      const stream = this.#stream(streamId);
+      if (stream.headersSent) {
+        throw new ProtocolError(`Cannot send ALTSVC on stream "${streamId}" after the response`, {
+          detail: "altsvc_after_response",
+        });
+      }
+      core.writer.altSvc(streamId, "", fieldValue);
+      return;
+    }
+    core.writer.altSvc(0, origin!, fieldValue);
+  }
+
+  // -------------------------------------------------------------------------
+  // Helpers
+
+  #assertUsable(): void {
+    if (this.#core.dead) {
+      throw new ProtocolError("The connection is closed", { detail: "connection_closed" });
+    }
+  }
+
+  #assertNotGoingAway(): void {
+    const goAway = this.#core.goAway;
+    if (goAway.receivedLastStreamId !== undefined || goAway.sentLastStreamId !== undefined) {
+      throw new ProtocolError("Cannot open a stream: the connection is going away", {
+        detail: "connection_going_away",
+      });
+    }
+  }
+
+  #checkNewStream(streamId: number): void {
+    const core = this.#core;
+    if (core.closed.has(streamId)) throw new StreamClosedError(streamId);
+    if (core.isPeerId(streamId) || !core.clientSide) {
+      if (!core.isIdle(streamId)) throw new StreamClosedError(streamId);
+      throw new ProtocolError(`Cannot open stream "${streamId}": invalid stream ID for this side`, {
+        detail: "invalid_stream_id",
+      });
+    }
+    if (streamId <= core.highestOutbound) {
+      throw new StreamIdTooLowError(streamId, core.highestOutbound);
+    }
+    this.#assertNotGoingAway();
+    const max = core.remote.maxConcurrentStreams;
+    if (core.openOutbound + 1 > max) {
+      throw new TooManyStreamsError(
+        `Max outbound streams is "${max}", "${core.openOutbound}" open`,
+        { detail: "too_many_streams" },
+      );
+    }
+  }
+
+  #stream(streamId: number): H2Stream {
+    const core = this.#core;
+    const stream = core.streams.get(streamId);
+    if (stream !== undefined) return stream;
+    if (core.closed.has(streamId) || !core.isIdle(streamId)) throw new StreamClosedError(streamId);
+    throw new NoSuchStreamError(streamId);
+  }
+
+  #stateError(stream: H2Stream, what: string): ProtocolError {
+    return ConnectionCore.stateError(stream.id, what, STREAM_STATE_NAMES[stream.state]!);
+  }
+
+  #priorityOf(streamId: number, options: SendHeadersOptions): PriorityFields | undefined {
+    const { priorityWeight, priorityDependsOn, priorityExclusive } = options;
+    if (
+      priorityWeight === undefined && priorityDependsOn === undefined &&
+      priorityExclusive === undefined
+    ) {
+      return undefined;
+    }
+    if (!this.#core.clientSide) throw new TypeError("Servers cannot prioritize streams");
+    const weight = priorityWeight ?? 16;
+    const dependsOn = priorityDependsOn ?? 0;
+    if (!Number.isInteger(weight) || weight < 1 || weight > 256) {
+      throw new ProtocolError(`Weight "${weight}" is not in 1..256`, { detail: "invalid_weight" });
+    }
+    if (!Number.isInteger(dependsOn) || dependsOn < 0 || dependsOn > MAX_STREAM_ID) {
+      throw new RangeError(`Dependency "${dependsOn}" is not in 0..2^31-1`);
+    }
+    if (dependsOn === streamId) {
+      throw new ProtocolError(`Stream "${streamId}" must not depend on itself`, {
+        detail: "self_dependency",
+      });
+    }
+    return { weight, dependsOn, exclusive: priorityExclusive ?? false };
+  }
+
+  #prepare(
+    headers: Iterable<HeaderField>,
+    flags: FieldValidationFlags,
+    extraSensitive?: Iterable<string>,
+  ): { fields: HeaderField[]; sensitive: { sensitive: Iterable<string> } | undefined } {
+    const config = this.#core.config;
+    let fields: HeaderField[];
+    let sensitive: Set<string> | undefined;
+    if (config.normalizeOutboundHeaders) {
+      const normalized = normalizeOutboundHeaders(headers, {
+        splitCookies: config.splitOutboundCookies,
+      });
+      fields = normalized.fields;
+      if (normalized.sensitive.size > 0) sensitive = normalized.sensitive;
+    } else {
+      fields = Array.isArray(headers) ? headers as HeaderField[] : [...headers];
+    }
+    if (extraSensitive !== undefined) {
+      sensitive = new Set(sensitive);
+      for (const name of extraSensitive) sensitive.add(name.toLowerCase());
+    }
+    if (config.validateOutboundHeaders) validateOutboundHeaders(fields, flags);
+    return { fields, sensitive: sensitive === undefined ? undefined : { sensitive } };
+  }
+}

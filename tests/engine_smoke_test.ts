@@ -1,0 +1,233 @@
+/**
+ * End-to-end smoke tests of the engine: a client `H2Connection` talking to a
+ * server `H2Connection` in memory, bytes shuttled by `pump()`.
+ */
+
+import assert from "node:assert/strict";
+import { H2Connection } from "../lib/connection.ts";
+import { ErrorCode, FlowControlError, FrameTooLargeError, ProtocolError } from "../lib/errors.ts";
+import {
+  ConnectionTerminated,
+  DataReceived,
+  type H2Event,
+  type HeaderField,
+  PingAckReceived,
+  RequestReceived,
+  ResponseReceived,
+  StreamEnded,
+  StreamReset,
+  TrailersReceived,
+  WindowUpdated,
+} from "../lib/events.ts";
+
+const REQUEST: HeaderField[] = [
+  [":method", "GET"],
+  [":scheme", "https"],
+  [":authority", "example.com"],
+  [":path", "/"],
+];
+
+function pair(): { client: H2Connection; server: H2Connection } {
+  const client = new H2Connection();
+  const server = new H2Connection({ clientSide: false });
+  client.initiateConnection();
+  server.initiateConnection();
+  return { client, server };
+}
+
+/** Moves bytes both ways until both sides are quiet; returns every event per side. */
+function pump(
+  client: H2Connection,
+  server: H2Connection,
+  onServer?: (e: H2Event) => void,
+  onClient?: (e: H2Event) => void,
+): { client: H2Event[]; server: H2Event[] } {
+  const seen = { client: [] as H2Event[], server: [] as H2Event[] };
+  for (let round = 0; round < 10_000; round++) {
+    const toServer = client.dataToSend();
+    const toClient = server.dataToSend();
+    if (toServer.length === 0 && toClient.length === 0) return seen;
+    for (const e of server.receiveData(toServer)) {
+      seen.server.push(e);
+      onServer?.(e);
+    }
+    for (const e of client.receiveData(toClient)) {
+      seen.client.push(e);
+      onClient?.(e);
+    }
+  }
+  throw new Error("pump did not settle");
+}
+
+Deno.test("H2Connection client and server complete a GET with a body (RFC 9113 §8.1)", () => {
+  // RFC 9113 §8.1: HEADERS, then DATA with END_STREAM.
+  const { client, server } = pair();
+  pump(client, server);
+  const id = client.getNextAvailableStreamId();
+  assert.equal(id, 1);
+  client.sendHeaders(id, REQUEST, { endStream: true });
+  const seen = pump(client, server, (e) => {
+    if (e instanceof RequestReceived) {
+      assert.deepEqual(e.headers, REQUEST);
+      assert.ok(e.streamEnded instanceof StreamEnded);
+      server.sendHeaders(e.streamId, [[":status", "200"], ["content-length", "5"]]);
+      server.sendData(e.streamId, new TextEncoder().encode("hello"), { endStream: true });
+    }
+  });
+  const response = seen.client.find((e) => e instanceof ResponseReceived);
+  assert.deepEqual(response?.headers, [[":status", "200"], ["content-length", "5"]]);
+  const data = seen.client.find((e) => e instanceof DataReceived);
+  assert.equal(new TextDecoder().decode(data?.data), "hello");
+  assert.ok(data?.streamEnded instanceof StreamEnded);
+  assert.equal(client.openOutboundStreams, 0);
+  assert.equal(server.openInboundStreams, 0);
+});
+
+Deno.test("H2Connection carries request trailers and response trailers (RFC 9113 §8.1)", () => {
+  // RFC 9113 §8.1: a trailer section ends the stream.
+  const { client, server } = pair();
+  client.sendHeaders(1, [[":method", "POST"], ...REQUEST.slice(1)]);
+  client.sendData(1, new Uint8Array([1, 2, 3]));
+  client.sendHeaders(1, [["x-checksum", "6"]], { endStream: true });
+  const seen = pump(client, server, (e) => {
+    if (e instanceof TrailersReceived) {
+      server.sendHeaders(1, [[":status", "200"]]);
+      server.sendHeaders(1, [["grpc-status", "0"]], { endStream: true });
+    }
+  });
+  const trailers = seen.server.find((e) => e instanceof TrailersReceived);
+  assert.deepEqual(trailers?.headers, [["x-checksum", "6"]]);
+  const responseTrailers = seen.client.find((e) => e instanceof TrailersReceived);
+  assert.deepEqual(responseTrailers?.headers, [["grpc-status", "0"]]);
+  assert.throws(() => client.sendData(1, new Uint8Array(1)), ProtocolError);
+});
+
+Deno.test("H2Connection moves a 1 MiB body under flow control with acknowledgeReceivedData (RFC 9113 §6.9)", () => {
+  // RFC 9113 §6.9: the sender respects both windows; the receiver reopens them.
+  const { client, server } = pair();
+  const body = new Uint8Array(1024 * 1024);
+  for (let i = 0; i < body.length; i++) body[i] = i * 7;
+  let sent = 0;
+  let received = 0;
+  const chunks: Uint8Array[] = [];
+  const sendSome = () => {
+    while (sent < body.length) {
+      const room = Math.min(client.localFlowControlWindow(1), client.maxOutboundFrameSize);
+      if (room <= 0) return;
+      const n = Math.min(room, body.length - sent);
+      client.sendData(1, body.subarray(sent, sent + n), { endStream: sent + n === body.length });
+      sent += n;
+    }
+  };
+  client.sendHeaders(1, [[":method", "POST"], ...REQUEST.slice(1)]);
+  sendSome();
+  assert.equal(sent, 65_535);
+  assert.throws(() => client.sendData(1, new Uint8Array(1)), FlowControlError);
+  pump(
+    client,
+    server,
+    (e) => {
+      if (e instanceof DataReceived) {
+        chunks.push(e.data.slice());
+        received += e.data.length;
+        server.acknowledgeReceivedData(e.flowControlledLength, e.streamId);
+        if (e.streamEnded) {
+          server.sendHeaders(1, [[":status", "204"]], { endStream: true });
+        }
+      }
+    },
+    (e) => {
+      if (e instanceof WindowUpdated) sendSome();
+    },
+  );
+  assert.equal(received, body.length);
+  const joined = new Uint8Array(received);
+  let at = 0;
+  for (const c of chunks) {
+    joined.set(c, at);
+    at += c.length;
+  }
+  assert.deepEqual(joined, body);
+  assert.equal(client.openOutboundStreams, 0);
+});
+
+Deno.test("H2Connection rejects a DATA frame larger than the peer's SETTINGS_MAX_FRAME_SIZE (RFC 9113 §4.2)", () => {
+  // RFC 9113 §4.2: frames above SETTINGS_MAX_FRAME_SIZE are not sent.
+  const { client, server } = pair();
+  pump(client, server);
+  client.sendHeaders(1, [[":method", "POST"], ...REQUEST.slice(1)]);
+  assert.throws(() => client.sendData(1, new Uint8Array(16_385)), FrameTooLargeError);
+  client.sendData(1, new Uint8Array(16_384));
+});
+
+Deno.test("H2Connection answers PING and reports the ACK (RFC 9113 §6.7)", () => {
+  // RFC 9113 §6.7: the ACK carries an identical payload.
+  const { client, server } = pair();
+  const payload = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+  client.ping(payload);
+  const seen = pump(client, server);
+  const ack = seen.client.find((e) => e instanceof PingAckReceived);
+  assert.deepEqual(ack?.pingData, payload);
+});
+
+Deno.test("H2Connection graceful shutdown lets in-flight streams finish (RFC 9113 §6.8)", () => {
+  // RFC 9113 §6.8: GOAWAY(2^31-1), PING, then GOAWAY with the last processed stream.
+  const { client, server } = pair();
+  client.sendHeaders(1, REQUEST, { endStream: true });
+  pump(client, server);
+  server.startGracefulShutdown();
+  const seen = pump(client, server);
+  const goaways = seen.client.filter((e) => e instanceof ConnectionTerminated);
+  assert.deepEqual(goaways.map((e) => e.lastStreamId), [2 ** 31 - 1, 1]);
+  assert.equal(server.isClosed, false);
+  server.sendHeaders(1, [[":status", "200"]], { endStream: true });
+  const done = pump(client, server);
+  assert.ok(done.client.some((e) => e instanceof ResponseReceived));
+  assert.equal(server.isClosed, true);
+  assert.equal(client.isClosed, true);
+});
+
+Deno.test("H2Connection refuses streams above the GOAWAY last stream id to the client (RFC 9113 §6.8)", () => {
+  // RFC 9113 §6.8: streams above the last stream id were not processed and may be retried.
+  const { client, server } = pair();
+  client.sendHeaders(1, REQUEST, { endStream: true });
+  client.sendHeaders(3, REQUEST, { endStream: true });
+  client.dataToSend();
+  server.closeConnection(ErrorCode.NO_ERROR, { lastStreamId: 1 });
+  const events = client.receiveData(server.dataToSend());
+  const reset = events.find((e) => e instanceof StreamReset);
+  assert.equal(reset?.streamId, 3);
+  assert.equal(reset?.errorCode, ErrorCode.REFUSED_STREAM);
+  assert.ok(events.some((e) => e instanceof ConnectionTerminated));
+});
+
+Deno.test("H2Connection turns a connection error into one GOAWAY before throwing (RFC 9113 §5.4.1)", () => {
+  // RFC 9113 §5.4.1: GOAWAY, then close.
+  const server = new H2Connection({ clientSide: false });
+  server.initiateConnection();
+  server.dataToSend();
+  assert.throws(
+    () => server.receiveData(new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n")),
+    ProtocolError,
+  );
+  const out = server.dataToSend();
+  assert.equal(out[3], 0x7); // GOAWAY
+  assert.equal(out.length, 17);
+  assert.deepEqual(server.receiveData(new Uint8Array(10)), []);
+  assert.equal(server.dataToSend().length, 0);
+  assert.equal(server.isClosed, true);
+});
+
+Deno.test("H2Connection h2c upgrade puts stream 1 half-closed on both sides (RFC 7540 §3.2)", () => {
+  // RFC 7540 §3.2: the upgraded request is stream 1.
+  const client = new H2Connection();
+  const server = new H2Connection({ clientSide: false });
+  const header = client.initiateUpgradeConnection();
+  assert.equal(typeof header, "string");
+  assert.doesNotMatch(header!, /[=+/]/);
+  server.initiateUpgradeConnection(header);
+  server.sendHeaders(1, [[":status", "200"]], { endStream: true });
+  const seen = pump(client, server);
+  assert.ok(seen.client.some((e) => e instanceof ResponseReceived && e.streamId === 1));
+  assert.equal(client.getNextAvailableStreamId(), 3);
+});
