@@ -14,3 +14,9 @@ export * from "./lib/constants.ts";
 export * from "./lib/errors.ts";
 export * from "./lib/events.ts";
 export type * from "./lib/frame/types.ts";
+export { HpackDecoder, type HpackDecoderOptions } from "./lib/hpack/decoder.ts";
+export {
+  type HpackEncodeOptions,
+  HpackEncoder,
+  type HpackEncoderOptions,
+} from "./lib/hpack/encoder.ts";
