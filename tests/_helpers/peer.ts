@@ -303,11 +303,12 @@ export class Peer {
 
   /**
    * Open stream `streamId` with a request. Server role: the peer sends HEADERS
-   * (the event must be RequestReceived). Client role: the connection sends them.
+   * (the event must be RequestReceived). Client role: the connection sends them
+   * and, with `respond`, the peer answers with response headers (no END_STREAM).
    */
   openStream(
     streamId: number,
-    options: { endStream?: boolean; method?: string; extra?: Field[] } = {},
+    options: { endStream?: boolean; method?: string; extra?: Field[]; respond?: boolean } = {},
   ): void {
     const method = options.method ?? (options.endStream ? "GET" : "POST");
     const h = frames.headers(streamId).request(method, "/", options.extra ?? []);
@@ -325,6 +326,11 @@ export class Peer {
       ], { endStream: options.endStream ?? false });
       const out = this.read();
       assert.equal(out[0]?.type, "HEADERS");
+      if (options.respond) {
+        // The peer (a server) answers with response headers, so DATA may follow (§8.1).
+        this.send(frames.headers(streamId).response(200));
+        this.event("ResponseReceived");
+      }
     }
   }
 }

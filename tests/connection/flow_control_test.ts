@@ -89,6 +89,7 @@ Deno.test("H2Connection tracks a stream window made negative by a smaller INITIA
       peer.send(frames.windowUpdate(1, 60));
       assert.equal(peer.conn.localFlowControlWindow(1), 10);
       peer.send(frames.settings().initialWindowSize(1000));
+      peer.expect(frames.settingsAck());
       assert.equal(peer.conn.localFlowControlWindow(1), 960);
       // A stream opened now starts at the new initial size.
       peer.openStream(3);
@@ -126,7 +127,7 @@ Deno.test("H2Connection counts received DATA, padding included, against both inb
   for (const role of ROLES) {
     await t.step(role, () => {
       const peer = ready(role);
-      peer.openStream(1);
+      peer.openStream(1, { respond: true });
       assert.equal(peer.conn.remoteFlowControlWindow(1), 65_535);
       peer.send(frames.data(1, "hi").padded(10));
       const ev = peer.event("DataReceived");
@@ -143,8 +144,8 @@ Deno.test("H2Connection rejects DATA beyond the inbound connection window with F
   for (const role of ROLES) {
     await t.step(role, () => {
       const peer = ready(role, { conn: { settings: { 4: 1_000_000 } } });
-      peer.openStream(1);
-      peer.openStream(3);
+      peer.openStream(1, { respond: true });
+      peer.openStream(3, { respond: true });
       peer.send(
         frames.data(1, 16_384),
         frames.data(1, 16_384),
@@ -162,7 +163,7 @@ Deno.test("H2Connection rejects DATA beyond a stream's inbound window with FLOW_
   for (const role of ROLES) {
     await t.step(role, () => {
       const peer = ready(role, { conn: { settings: { 4: 100 } } });
-      peer.openStream(1);
+      peer.openStream(1, { respond: true });
       peer.send(frames.data(1, 100));
       peer.trySend(frames.data(1, 1));
       if (peer.error !== undefined) {
@@ -179,7 +180,7 @@ Deno.test("H2Connection coalesces acknowledgeReceivedData into WINDOW_UPDATEs li
   for (const role of ROLES) {
     await t.step(role, () => {
       const peer = ready(role);
-      peer.openStream(1);
+      peer.openStream(1, { respond: true });
       peer.send(frames.data(1, 16_384));
       peer.conn.acknowledgeReceivedData(16_384, 1);
       peer.expectIdle();
@@ -199,7 +200,7 @@ Deno.test("H2Connection never stalls a peer whose data is acknowledged as it arr
   for (const role of ROLES) {
     await t.step(role, () => {
       const peer = ready(role);
-      peer.openStream(1);
+      peer.openStream(1, { respond: true });
       let connWindow = 65_535;
       let streamWindow = 65_535;
       for (let i = 0; i < 40; i++) {
@@ -224,7 +225,7 @@ Deno.test("H2Connection credits the connection window for DATA on a stream it ha
   for (const role of ROLES) {
     await t.step(role, () => {
       const peer = ready(role);
-      peer.openStream(1);
+      peer.openStream(1, { respond: true });
       peer.conn.resetStream(1, 0x8);
       peer.expectRstStream(1, "CANCEL");
       // Data the peer sent before it saw our RST_STREAM.
@@ -232,7 +233,7 @@ Deno.test("H2Connection credits the connection window for DATA on a stream it ha
       const credit = sumIncrements(peer.read(), 0);
       assert.ok(credit >= 32_768, `connection credit ${credit}`);
       // The peer can now use the credit on a new stream without a FLOW_CONTROL_ERROR.
-      peer.openStream(3);
+      peer.openStream(3, { respond: true });
       const room = 65_535 - 3 * 16_384 + credit;
       let sent = 0;
       while (sent < room) {

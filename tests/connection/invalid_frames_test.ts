@@ -205,7 +205,7 @@ Deno.test("H2Connection rejects malformed frames and frame sequences with the RF
     for (const role of c.roles ?? Peer.both()) {
       await t.step(`${role}: ${c.name} → ${c.scope} ${c.code}`, () => {
         const peer = ready(role);
-        if (c.open) peer.openStream(1);
+        if (c.open) peer.openStream(1, { respond: true });
         peer.trySend(c.frames());
         if (c.scope === "conn") {
           peer.expectConnectionError(c.code as "PROTOCOL_ERROR");
