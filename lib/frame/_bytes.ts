@@ -73,7 +73,7 @@ export function writeByteString(target: Uint8Array, offset: number, value: strin
 }
 
 /** Capacity of a fresh output buffer. */
-const INITIAL_CAPACITY = 16_384;
+const INITIAL_CAPACITY = 65_536;
 /** Outputs up to this size that carry no DATA payload are copied out so the buffer is reused. */
 const SMALL_OUTPUT = 4_096;
 
@@ -98,7 +98,11 @@ export class ByteSink {
   /** Queued bytes include DATA payload (never copied out a second time). */
   #hasPayload = false;
 
-  /** @param capacity Initial capacity in octets. */
+  /**
+   * Creates an empty sink.
+   *
+   * @param capacity Initial capacity in octets.
+   */
   constructor(capacity: number = INITIAL_CAPACITY) {
     this.bytes = new Uint8Array(capacity);
   }

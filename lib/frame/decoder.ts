@@ -10,9 +10,8 @@
  * payload fields are views of the chunk. Only a frame split across pushes is
  * copied, into one of two reusable partial-frame buffers (double-buffered, so
  * a frame completed from one buffer keeps its views valid while the next
- * partial frame of the same push is stashed in the other). Views are valid
- * until the `push` after next `push` at the earliest; the contract callers
- * rely on is "until the next `push`".
+ * partial frame of the same push is stashed in the other). The contract:
+ * views stay valid until the next `push`; copy what must live longer.
  *
  * @module
  */
@@ -147,6 +146,8 @@ export class FrameDecoder {
   #error: H2Error | undefined;
 
   /**
+   * Creates a decoder expecting the first frame (after the client preface).
+   *
    * @param options The local maximum frame size.
    * @throws {RangeError} When `maxFrameSize` is outside 2^14..2^24-1.
    */
@@ -262,14 +263,14 @@ export class FrameDecoder {
     const length = (partial[0]! << 16) | (partial[1]! << 8) | partial[2]!;
     if (length > this.#maxFrameSize) throw this.#tooLarge(length);
     const total = FRAME_HEADER_LENGTH + length;
-    if (partial.length < total) {
-      const grown = new Uint8Array(
-        Math.max(total, Math.min(partial.length * 2, MAX_MAX_FRAME_SIZE + 9)),
-      );
+    const n = Math.min(total - have, chunk.length - this.#pos);
+    if (partial.length < have + n) {
+      // Grow with what has arrived, not with what the header announces: a
+      // peer trickling a 16 MiB frame costs memory only as its octets come.
+      const grown = new Uint8Array(Math.min(total, Math.max(have + n, partial.length * 2)));
       grown.set(partial.subarray(0, have));
       this.#partial = partial = grown;
     }
-    const n = Math.min(total - have, chunk.length - this.#pos);
     partial.set(chunk.subarray(this.#pos, this.#pos + n), have);
     this.#pos += n;
     have += n;
