@@ -74,6 +74,8 @@ export function writeByteString(target: Uint8Array, offset: number, value: strin
 
 /** Capacity of a fresh output buffer. */
 const INITIAL_CAPACITY = 65_536;
+/** Largest capacity carried over when a lent buffer is replaced. */
+const LENT_REPLACEMENT_CAP = 262_144;
 /** Outputs up to this size that carry no DATA payload are copied out so the buffer is reused. */
 const SMALL_OUTPUT = 4_096;
 
@@ -134,12 +136,17 @@ export class ByteSink {
 
   #grow(n: number): void {
     const queued = this.#end - this.#start;
+    const need = queued + n;
     const old = this.bytes;
-    if (!this.#lent && queued + n <= old.length && queued <= old.length >>> 1) {
-      // Compact in place: few queued bytes move, the buffer is reused.
+    if (!this.#lent && need <= old.length && queued <= old.length >>> 1) {
+      // Compact in place: few queued octets move, the buffer is reused.
       old.copyWithin(0, this.#start, this.#end);
     } else {
-      const capacity = Math.max(old.length * (queued + n > old.length ? 2 : 1), queued + n);
+      // A lent buffer is replaced by one of similar size (capped, so one huge
+      // frame does not make every later buffer huge); a full one doubles.
+      const capacity = this.#lent
+        ? Math.max(need, INITIAL_CAPACITY, Math.min(old.length, LENT_REPLACEMENT_CAP))
+        : Math.max(need, old.length * 2);
       const fresh = new Uint8Array(capacity);
       fresh.set(old.subarray(this.#start, this.#end));
       this.bytes = fresh;
@@ -155,7 +162,12 @@ export class ByteSink {
    */
   take(amount?: number): Uint8Array<ArrayBuffer> {
     const queued = this.#end - this.#start;
-    const n = amount === undefined ? queued : Math.max(0, Math.min(queued, Math.floor(amount)));
+    // NaN and negative amounts take nothing (every comparison with NaN is false).
+    const n = amount === undefined || amount >= queued
+      ? queued
+      : amount > 0
+      ? Math.floor(amount)
+      : 0;
     const start = this.#start;
     let out: Uint8Array<ArrayBuffer>;
     if (!this.#hasPayload && n <= SMALL_OUTPUT) {

@@ -82,6 +82,26 @@ Deno.test("FrameWriter.take(amount) drains in order and concatenates to the same
   assert.ok(expected.buffer instanceof ArrayBuffer);
 });
 
+Deno.test("FrameWriter.take treats a negative or NaN amount as zero", () => {
+  // API contract: take(amount) drains up to amount octets.
+  const w = new FrameWriter();
+  w.settingsAck();
+  assert.equal(w.take(-1).length, 0);
+  assert.equal(w.take(NaN).length, 0);
+  assert.equal(w.take(2.9).length, 2);
+  assert.equal(w.pendingLength, 7);
+  assert.deepEqual(w.take(Infinity), raw(T.SETTINGS, 1, 0).subarray(2));
+});
+
+Deno.test("FrameWriter.take output goes straight into a Response body", async () => {
+  // API contract: take() returns Uint8Array<ArrayBuffer> (a valid BodyInit without a cast).
+  const w = new FrameWriter();
+  w.data(1, new Uint8Array([1, 2, 3]), { endStream: true });
+  const body: Uint8Array<ArrayBuffer> = w.take();
+  const echoed = new Uint8Array(await new Response(body).arrayBuffer());
+  assert.deepEqual(echoed, raw(T.DATA, 1, 1, [1, 2, 3]));
+});
+
 Deno.test("FrameWriter.clear drops queued frames", () => {
   // API contract: clear() empties the queue; later frames are written normally.
   const w = new FrameWriter();
