@@ -1,0 +1,49 @@
+// RFC 9113 §4.3: a field block that cannot be decompressed is a connection error of type COMPRESSION_ERROR.
+import { bytes, frames, hpack } from "../_helpers/frames.ts";
+import { Peer, ready } from "../_helpers/peer.ts";
+
+const CASES: [string, () => Uint8Array][] = [
+  ["index 0", () => bytes(0x80)],
+  ["an index past the static table with an empty dynamic table", () => hpack.indexed(70)],
+  ["a literal name index past the tables", () => bytes(0x0f, 0x30, 0x01, 0x61)],
+  ["a truncated string", () => bytes(0x00, 0x05, "ab")],
+  ["a truncated integer", () => bytes(0xff)],
+  [
+    "an integer longer than any table could need",
+    () => bytes(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f),
+  ],
+  ["a size update above SETTINGS_HEADER_TABLE_SIZE", () => hpack.sizeUpdate(4097)],
+  ["a size update after a field", () => bytes(hpack.literal("x", "y"), hpack.sizeUpdate(0))],
+  ["Huffman padding that is not all ones", () => bytes(0x00, 0x81, 0x00, 0x01, 0x61)],
+  ["a Huffman EOS symbol", () => bytes(0x00, 0x84, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61)],
+];
+
+Deno.test("H2Connection rejects undecodable header blocks with COMPRESSION_ERROR (RFC 9113 §4.3, RFC 7541)", async (t) => {
+  // RFC 9113 §4.3: "A decoding error in a field block MUST be treated as a connection error (Section 5.4.1) of type COMPRESSION_ERROR."
+  for (const role of Peer.both()) {
+    for (const [name, block] of CASES) {
+      await t.step(`${role}: ${name}`, () => {
+        const peer = ready(role);
+        if (role === "client") peer.openStream(1, { endStream: true });
+        peer.trySend(frames.headers(1).block(block()).endStream());
+        peer.expectConnectionError("COMPRESSION_ERROR");
+      });
+    }
+  }
+});
+
+Deno.test("H2Connection rejects an undecodable PUSH_PROMISE block with COMPRESSION_ERROR (RFC 9113 §4.3)", () => {
+  // RFC 9113 §4.3
+  const peer = ready("client");
+  peer.openStream(1, { endStream: true });
+  peer.trySend(frames.pushPromise(1, 2).block(bytes(0x80)));
+  peer.expectConnectionError("COMPRESSION_ERROR");
+});
+
+Deno.test("H2Connection decodes a bad block split over CONTINUATION only at END_HEADERS, then fails with COMPRESSION_ERROR (RFC 9113 §4.3)", () => {
+  // RFC 9113 §4.3: the field block is decoded as a whole.
+  const peer = ready("server");
+  peer.send(frames.headers(1).block(bytes(0x00, 0x05, "ab")).noEndHeaders().endStream());
+  peer.trySend(frames.continuation(1, bytes()).endHeaders());
+  peer.expectConnectionError("COMPRESSION_ERROR");
+});
