@@ -264,3 +264,46 @@ export function openFileLimits(): { soft: number; hard: number } {
   const num = (s: string | undefined) => s === "unlimited" ? Infinity : Number(s);
   return { soft: num(m?.[1]), hard: num(m?.[2]) };
 }
+
+function cpuTimes(): { idle: number; total: number } {
+  const line = Deno.readTextFileSync("/proc/stat").split("\n", 1)[0]!;
+  const values = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (values[3] ?? 0) + (values[4] ?? 0);
+  return { idle, total: values.reduce((a, b) => a + b, 0) };
+}
+
+/**
+ * The fraction of all CPUs busy (not idle or iowait) over `ms`, from `/proc/stat`.
+ *
+ * @param ms The sampling window.
+ * @returns A number in [0, 1].
+ */
+export async function cpuBusy(ms = 500): Promise<number> {
+  const a = cpuTimes();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const b = cpuTimes();
+  const total = b.total - a.total;
+  return total <= 0 ? 0 : 1 - (b.idle - a.idle) / total;
+}
+
+/**
+ * Waits until the machine is quiet (other processes share the cores), bounded.
+ *
+ * @param options.threshold Busy fraction under which the machine counts as quiet.
+ * @default 0.1
+ * @param options.maxWaitMs Give up waiting after this long.
+ * @default 60000
+ * @returns The last busy fraction seen (above the threshold if the wait gave up).
+ */
+export async function waitForQuiet(
+  options: { threshold?: number; maxWaitMs?: number } = {},
+): Promise<number> {
+  const threshold = options.threshold ?? 0.1;
+  const deadline = Date.now() + (options.maxWaitMs ?? 60_000);
+  let busy = await cpuBusy();
+  while (busy > threshold && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    busy = await cpuBusy();
+  }
+  return busy;
+}

@@ -8,7 +8,9 @@
  * (`/proc/PID/clear_refs`), then the measured run; peak RSS is VmHWM of the
  * server process. Each workload is repeated (3 times by default), servers
  * interleaved in rotating order, and the table shows medians with ratios to
- * `node:http2`. Results go to `bench/results/latest.{json,md,svg}`.
+ * `node:http2`. Results go to `bench/results/latest.{json,md,svg}` (`--quick`
+ * runs to `bench/results/quick.*`, so a smoke run never replaces real numbers;
+ * `--name NAME` picks another name).
  *
  * Workloads (HTTP/2 with prior knowledge over 127.0.0.1):
  * - W1 `-n 200000 -c 10 -m 10 /`, W2 `-n 50000 -c 50 -m 1 /`,
@@ -19,7 +21,10 @@
  *   `bench/_load_idle.ts` on core 1; (RSS after − RSS before) / connections.
  *
  * Usage: `deno run -A bench/load.ts [--quick] [--servers ours,node,deno]
- * [--workloads W1,W2,...] [--repeats 3]`. `--quick` divides every count by 10.
+ * [--workloads W1,W2,...] [--repeats 3] [--quiet-wait 20]`. `--quick` divides every
+ * count by 10. The machine is shared: before each measurement the harness waits
+ * (up to `--quiet-wait` seconds, 0 = never) until less than 10 % of the CPUs are
+ * busy, and records what it saw as `busyBefore`.
  *
  * @module
  */
@@ -35,6 +40,7 @@ import {
   spawn,
   type Spawned,
   stop,
+  waitForQuiet,
   withTimeout,
 } from "./_load_procs.ts";
 import { type Panel, renderChart } from "./_load_svg.ts";
@@ -194,6 +200,8 @@ interface Run {
   connectFailures?: number;
   peakResetWorked?: boolean;
   serverExit?: number | null;
+  /** Fraction of all CPUs busy just before the server started (other work on the machine). */
+  busyBefore?: number;
 }
 
 function loadAverage(): string {
@@ -286,6 +294,7 @@ interface Options {
   timeoutMs: number;
   uploadFile: string;
   idleLimit: number;
+  quietWaitMs: number;
 }
 
 async function measureH2load(spec: ServerSpec, w: Workload, rep: number, o: Options): Promise<Run> {
@@ -532,17 +541,17 @@ function subtitleOf(
 }
 
 /** Re-renders latest.md and latest.svg from latest.json (after a chart change). */
-async function redraw(): Promise<number> {
-  const saved = JSON.parse(await Deno.readTextFile(new URL("latest.json", RESULTS)));
+async function redraw(name: string): Promise<number> {
+  const saved = JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, RESULTS)));
   const keys = new Set((saved.servers as { key: string }[]).map((s) => s.key));
   const ids = new Set((saved.workloads as { id: string }[]).map((w) => w.id));
   const servers = SERVERS.filter((s) => keys.has(s.key));
   const workloads = WORKLOADS.filter((w) => ids.has(w.id));
   const table = saved.medians as ReturnType<typeof summarise>;
   const md = markdown(table, workloads, servers);
-  await Deno.writeTextFile(new URL("latest.md", RESULTS), `${saved.command}\n\n${md}`);
+  await Deno.writeTextFile(new URL(`${name}.md`, RESULTS), `${saved.command}\n\n${md}`);
   await Deno.writeTextFile(
-    new URL("latest.svg", RESULTS),
+    new URL(`${name}.svg`, RESULTS),
     chart(
       table,
       workloads,
@@ -562,18 +571,25 @@ async function main(): Promise<number> {
       servers: { type: "string", default: "ours,node,deno" },
       workloads: { type: "string", default: "W1,W2,W3,W4,W5,W6" },
       repeats: { type: "string", default: "3" },
+      "quiet-wait": { type: "string", default: "20" },
       redraw: { type: "boolean", default: false },
+      name: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) {
     console.log(
-      "usage: deno run -A bench/load.ts [--quick] [--servers ours,node,deno] [--workloads W1,...,W6] [--repeats 3]\n" +
-        "       deno run -A bench/load.ts --redraw   (re-render latest.md/.svg from latest.json)",
+      "usage: deno run -A bench/load.ts [--quick] [--servers ours,node,deno] [--workloads W1,...,W6] [--repeats 3] [--quiet-wait 20]\n" +
+        "       deno run -A bench/load.ts --redraw [--name latest]   (re-render NAME.md/.svg from NAME.json)",
     );
     return 0;
   }
-  if (values.redraw) return await redraw();
+  const name = values.name ?? (values.quick ? "quick" : "latest");
+  if (!/^[\w.-]+$/.test(name)) {
+    console.error(`bad --name: ${name}`);
+    return 2;
+  }
+  if (values.redraw) return await redraw(name);
   const wanted = values.servers.split(",").map((s) => s.trim());
   const unknownServer = wanted.find((k) => !SERVERS.some((s) => s.key === k));
   const wantedW = values.workloads.split(",").map((s) => s.trim().toUpperCase());
@@ -625,6 +641,7 @@ async function main(): Promise<number> {
     timeoutMs: values.quick ? 60_000 : 180_000,
     uploadFile,
     idleLimit,
+    quietWaitMs: Number(values["quiet-wait"]) * 1000,
   };
   const runs: Run[] = [];
   const started = Date.now();
@@ -635,10 +652,18 @@ async function main(): Promise<number> {
         // Rotate the server order every repetition so no server always goes first.
         const order = servers.map((_, i) => servers[(i + rep - 1) % servers.length]!);
         for (const spec of order) {
-          log(`rep ${rep}/${repeats} ${w.id} ${spec.label}`);
+          const busy = options.quietWaitMs > 0
+            ? await waitForQuiet({ maxWaitMs: options.quietWaitMs })
+            : undefined;
+          log(
+            `rep ${rep}/${repeats} ${w.id} ${spec.label}${
+              busy === undefined ? "" : ` (machine ${(busy * 100).toFixed(0)}% busy before)`
+            }`,
+          );
           const run = w.kind === "idle"
             ? await measureIdle(spec, w, rep, options)
             : await measureH2load(spec, w, rep, options);
+          if (busy !== undefined) run.busyBefore = Math.round(busy * 1000) / 1000;
           runs.push(run);
           log(
             `  → ${formatValue(w, run.value)}${
@@ -678,7 +703,7 @@ async function main(): Promise<number> {
   console.log(`\n${command}\n${machine.pinning}; medians of ${repeats}\n\n${md}`);
   await Deno.mkdir(RESULTS, { recursive: true });
   await Deno.writeTextFile(
-    new URL("latest.json", RESULTS),
+    new URL(`${name}.json`, RESULTS),
     JSON.stringify(
       {
         generatedAt: new Date().toISOString(),
@@ -700,12 +725,14 @@ async function main(): Promise<number> {
       2,
     ) + "\n",
   );
-  await Deno.writeTextFile(new URL("latest.md", RESULTS), `${command}\n\n${md}`);
+  await Deno.writeTextFile(new URL(`${name}.md`, RESULTS), `${command}\n\n${md}`);
   await Deno.writeTextFile(
-    new URL("latest.svg", RESULTS),
+    new URL(`${name}.svg`, RESULTS),
     chart(table, workloads, servers, subtitle),
   );
-  log(`wrote bench/results/latest.{json,md,svg} in ${Math.round((Date.now() - started) / 1000)} s`);
+  log(
+    `wrote bench/results/${name}.{json,md,svg} in ${Math.round((Date.now() - started) / 1000)} s`,
+  );
   return 0;
 }
 
