@@ -184,8 +184,8 @@ export class ByteSink {
         this.#end = 0;
       }
       // Otherwise the caller owns the bytes before `#start`: later frames are
-      // written after them, and `#grow` switches to a fresh buffer when the
-      // room runs out, so steady state allocates one buffer per view handed out.
+      // written after them, and `#grow` switches to a fresh buffer only when
+      // the room runs out.
     }
     return out;
   }
