@@ -37,7 +37,6 @@ const PY_DIR = new URL("./py/", import.meta.url).pathname;
 const SCENARIO_TIMEOUT_MS = 60_000;
 const TEN_MIB = 10 * 1024 * 1024;
 const latin1 = new TextDecoder("latin1");
-const SANITIZE = { sanitizeOps: false, sanitizeResources: false };
 
 // ---------------------------------------------------------------------------
 // Python processes
@@ -408,6 +407,7 @@ function randomBody(size: number): Uint8Array {
 
 async function withPythonServer(
   fn: (client: Endpoint) => Promise<void>,
+  options: ConstructorParameters<typeof H2Connection>[0] = {},
 ): Promise<void> {
   await requirePythonH2();
   const server = new PythonChild("h2_server.py", ["--port", "0", "--timeout", "90"]);
@@ -419,7 +419,7 @@ async function withPythonServer(
       5_000,
       "connect",
     );
-    client = new Endpoint(sock, new H2Connection({ clientSide: true }));
+    client = new Endpoint(sock, new H2Connection({ clientSide: true, ...options }));
     client.start();
     await timeout(fn(client), SCENARIO_TIMEOUT_MS, "scenario");
     assert.equal(client.error, undefined, `engine error: ${describeError(client.error)}`);
@@ -435,12 +435,19 @@ async function withPythonServer(
 
 Deno.test({
   name: "H2Connection client GETs from python h2 and gets its JSON header echo",
-  ...SANITIZE,
   fn: () =>
     withPythonServer(async (client) => {
       // RFC 9113 §8.8.1/§8.8.2: a simple request and response.
+      // Outbound normalisation (API.md §1, as h2): lowercase names, trimmed values, and
+      // connection-specific fields dropped (§8.2.2) before python h2 validates them.
       const id = await client.request("GET", "/hello?x=1", {
-        extra: [["user-agent", "deno-h2"], ["cookie", "a=b"], ["cookie", "c=d"]],
+        extra: [
+          ["user-agent", "deno-h2"],
+          ["Connection", "keep-alive"],
+          ["X-Mixed-Case", " padded\t"],
+          ["cookie", "a=b"],
+          ["cookie", "c=d"],
+        ],
       });
       assert.equal(id, 1);
       const r = await client.response(id);
@@ -455,14 +462,31 @@ Deno.test({
         [":authority", "127.0.0.1"],
         [":path", "/hello?x=1"],
         ["user-agent", "deno-h2"],
+        ["x-mixed-case", "padded"],
         ["cookie", "a=b; c=d"],
       ]);
     }),
 });
 
 Deno.test({
+  name: "H2Connection client with outbound checks off gets python h2's GOAWAY for a bad field",
+  fn: () =>
+    withPythonServer(async (client) => {
+      // RFC 9113 §8.2.2: connection-specific fields make a request malformed; python h2 turns
+      // that into a connection PROTOCOL_ERROR (python-h2.md §5.1). With validation and
+      // normalisation off our engine must send the field as given.
+      await client.request("GET", "/", { extra: [["connection", "close"]] });
+      await client.waitUntil(
+        () => client.events.some((e) => e instanceof ConnectionTerminated),
+        "ConnectionTerminated",
+      );
+      const goAway = client.events.find((e) => e instanceof ConnectionTerminated)!;
+      assert.equal(goAway.errorCode, 1);
+    }, { validateOutboundHeaders: false, normalizeOutboundHeaders: false }),
+});
+
+Deno.test({
   name: "H2Connection client POSTs 10 MiB to python h2 and receives the same 10 MiB back",
-  ...SANITIZE,
   fn: () =>
     withPythonServer(async (client) => {
       // RFC 9113 §5.2, §6.9: both directions only progress through WINDOW_UPDATEs.
@@ -483,7 +507,6 @@ Deno.test({
 
 Deno.test({
   name: "H2Connection client runs 200 concurrent streams against python h2",
-  ...SANITIZE,
   fn: () =>
     withPythonServer(async (client) => {
       // RFC 9113 §5.1.2: python's server advertises MAX_CONCURRENT_STREAMS 1000 here.
@@ -519,7 +542,6 @@ Deno.test({
 
 Deno.test({
   name: "H2Connection client sends request trailers to python h2 and receives response trailers",
-  ...SANITIZE,
   fn: () =>
     withPythonServer(async (client) => {
       // RFC 9113 §8.1: a trailer section is a HEADERS frame with END_STREAM after the DATA.
@@ -540,7 +562,6 @@ Deno.test({
 
 Deno.test({
   name: "H2Connection client receives a stream pushed by python h2",
-  ...SANITIZE,
   fn: () =>
     withPythonServer(async (client) => {
       // RFC 9113 §8.4: PUSH_PROMISE on the request stream, the response on the even stream.
@@ -565,7 +586,6 @@ Deno.test({
 
 Deno.test({
   name: "H2Connection client PINGs python h2 and answers python's PING",
-  ...SANITIZE,
   fn: () =>
     withPythonServer(async (client) => {
       // RFC 9113 §6.7: "Receivers of a PING frame ... MUST send a PING frame with the ACK flag".
@@ -586,7 +606,6 @@ Deno.test({
 
 Deno.test({
   name: "H2Connection client sees python h2's GOAWAY with the last stream id",
-  ...SANITIZE,
   fn: () =>
     withPythonServer(async (client) => {
       // RFC 9113 §6.8: GOAWAY carries the last processed stream id and NO_ERROR.
@@ -759,7 +778,6 @@ async function withPythonClient(scenario: string): Promise<Json> {
 
 Deno.test({
   name: "python h2 client GETs from H2Connection server and gets the JSON header echo",
-  ...SANITIZE,
   fn: async () => {
     // RFC 9113 §8.2.3: python sends two cookie fields; our inbound normalisation joins them.
     const result = await withPythonClient("get");
@@ -783,7 +801,6 @@ Deno.test({
 
 Deno.test({
   name: "python h2 client POSTs 10 MiB to H2Connection server and receives it back intact",
-  ...SANITIZE,
   fn: async () => {
     // RFC 9113 §5.2: our server acknowledges consumed DATA; python chunks to our windows.
     const result = await withPythonClient("post");
@@ -796,7 +813,6 @@ Deno.test({
 
 Deno.test({
   name: "python h2 client runs 200 concurrent streams against H2Connection server",
-  ...SANITIZE,
   fn: async () => {
     // RFC 9113 §5.1.2: the server was built with limits.maxConcurrentStreams 1000.
     const result = await withPythonClient("concurrent");
@@ -808,7 +824,6 @@ Deno.test({
 
 Deno.test({
   name: "python h2 client exchanges trailers with H2Connection server",
-  ...SANITIZE,
   fn: async () => {
     // RFC 9113 §8.1: trailers both ways.
     const result = await withPythonClient("trailers");
@@ -822,7 +837,6 @@ Deno.test({
 
 Deno.test({
   name: "python h2 client receives a stream pushed by H2Connection server",
-  ...SANITIZE,
   fn: async () => {
     // RFC 9113 §8.4: the promised request is a complete, safe request (§8.4.1).
     const result = await withPythonClient("push");
@@ -843,7 +857,6 @@ Deno.test({
 
 Deno.test({
   name: "python h2 client and H2Connection server PING each other",
-  ...SANITIZE,
   fn: async () => {
     // RFC 9113 §6.7: each side ACKs the other's PING with the same 8 octets.
     const result = await withPythonClient("ping");
@@ -855,12 +868,26 @@ Deno.test({
 
 Deno.test({
   name: "python h2 client sees H2Connection server's GOAWAY with the last stream id",
-  ...SANITIZE,
   fn: async () => {
     // RFC 9113 §6.8.
     const result = await withPythonClient("goaway");
     assert.equal(result.response.body, "bye");
     assert.deepEqual(result.terminated, { errorCode: 0, lastStreamId: 3, additionalData: "" });
+  },
+});
+
+Deno.test({
+  name: "python h2 client's malformed requests cost a stream each, not the H2Connection",
+  fn: async () => {
+    // RFC 9113 §8.1.1: "Malformed requests or responses that are detected MUST be treated as a
+    // stream error (Section 5.4.2) of type PROTOCOL_ERROR." (python h2 itself sends GOAWAY.)
+    // python sends, with its validation off: an uppercase name (§8.2), a connection-specific
+    // field (§8.2.2) and a body shorter than its content-length (§8.1.1).
+    const result = await withPythonClient("malformed");
+    assert.deepEqual(result.resets, [1, 1, 1]);
+    assert.equal(result.terminated, null);
+    assert.equal(result.after.ended, true);
+    assert.equal(JSON.parse(result.after.body)[3][1], "/after");
   },
 });
 
@@ -966,7 +993,6 @@ function shape(output: Uint8Array): { frames: FrameSummary[]; lengths: string[] 
 
 Deno.test({
   name: "The tutorial server on H2Connection sends the same frames as on python h2",
-  ...SANITIZE,
   fn: async (t) => {
     // RFC 9113 §3.4, §6.5, §8.8: same input, same frames (type, flags, stream, DATA lengths),
     // same decoded header fields and bodies, same effective SETTINGS.

@@ -10,7 +10,7 @@ asserts on it. Exit status 0 unless the script itself failed (exception,
 timeout, connection error), then the JSON has an "error" member.
 
 Scenarios: get, post (10 MiB echo), concurrent (200 streams), trailers, push,
-ping, goaway.
+ping, goaway, malformed.
 """
 
 import argparse
@@ -257,10 +257,26 @@ def scenario_goaway(c):
             "terminated": c.terminated}
 
 
+def scenario_malformed(c):
+    """Malformed requests (RFC 9113 §8.1.1) must cost a stream, not the connection."""
+    c.conn.config.validate_outbound_headers = False
+    c.conn.config.normalize_outbound_headers = False
+    upper = c.request("GET", "/upper", [("X-Upper", "1")])
+    conn_specific = c.request("GET", "/connection", [("connection", "keep-alive")])
+    short_body = c.request("POST", "/echo", [("content-length", "10")], body=b"12345")
+    c.wait(lambda: all(c.done(s) for s in (upper, conn_specific, short_body)))
+    c.conn.config.validate_outbound_headers = True
+    c.conn.config.normalize_outbound_headers = True
+    ok = c.request("GET", "/after")
+    c.wait(lambda: c.done(ok))
+    return {"resets": [c.responses[s].reset for s in (upper, conn_specific, short_body)],
+            "after": summary(c.responses[ok]), "terminated": c.terminated}
+
+
 SCENARIOS = {
     "get": scenario_get, "post": scenario_post, "concurrent": scenario_concurrent,
     "trailers": scenario_trailers, "push": scenario_push, "ping": scenario_ping,
-    "goaway": scenario_goaway,
+    "goaway": scenario_goaway, "malformed": scenario_malformed,
 }
 
 

@@ -1,0 +1,697 @@
+/**
+ * The attack catalogue of issue #5 against the real `server.ts`, over TCP on
+ * 127.0.0.1 with raw bytes (no HTTP/2 library on our side). For each attack:
+ * the outcome on the wire (GOAWAY/RST_STREAM code), that the server closes the
+ * attacking connection, that fresh connections are still served promptly
+ * (a GET answered within 2 s) while the attack runs on other connections, and
+ * that the server's peak RSS (VmHWM) stays bounded. Plus slowloris: the
+ * preface timeout closes connections that never finish the preface.
+ *
+ * Run with `deno test --allow-all tests/interop/attacks_server_test.ts`.
+ */
+
+import assert from "node:assert/strict";
+import * as w from "../attacks/_wire.ts";
+
+const MiB = 1024 * 1024;
+/** Peak RSS growth allowed over the warmed-up baseline, per attack. */
+const RSS_BUDGET = 96 * MiB;
+/** A fresh GET must be answered within this, even under attack. */
+const PROBE_DEADLINE_MS = 2_000;
+/** How long attackers keep reconnecting while probes run. */
+const SIEGE_MS = 1_500;
+
+// --- the server subprocess ------------------------------------------------------------
+
+interface RunningServer {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function startServer(extra: string[] = []): Promise<RunningServer> {
+  const root = new URL("../../", import.meta.url);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "server.ts", "--port", "0", "--hostname", "127.0.0.1", ...extra],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  let port = 0;
+  while (port === 0) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+    const match = text.match(/Listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+    if (match) port = Number(match[1]);
+  }
+  clearTimeout(timer);
+  // Keep draining stdout/stderr so the child never blocks on a full pipe.
+  const drainOut = (async () => {
+    while (!(await reader.read()).done) { /* discard */ }
+  })();
+  const drainErr = child.stderr.pipeTo(new WritableStream());
+  if (port === 0) {
+    await child.status;
+    throw new Error(`server.ts did not print its address: ${text}`);
+  }
+  return {
+    port,
+    pid: child.pid,
+    async stop() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await child.status;
+      await Promise.allSettled([drainOut, drainErr]);
+    },
+  };
+}
+
+function memory(pid: number): { rss: number; hwm: number } {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kb = (key: string) =>
+    Number(status.match(new RegExp(`${key}:\\s+(\\d+) kB`))?.[1] ?? NaN) * 1024;
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// --- a raw HTTP/2 client ------------------------------------------------------------------
+
+/** A TCP connection speaking raw frames. Reading starts only when asked (an attacker may never read). */
+class Raw {
+  readonly frames: w.WireFrame[] = [];
+  closed = false;
+  bytesIn = 0;
+  #pending = new Uint8Array(0);
+  #reading: Promise<void> | undefined;
+  #waiters = new Set<() => void>();
+  #autoAck: boolean;
+
+  private constructor(readonly conn: Deno.TcpConn, autoAck: boolean) {
+    this.#autoAck = autoAck;
+  }
+
+  static async open(port: number, options: { autoAck?: boolean } = {}): Promise<Raw> {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    return new Raw(conn, options.autoAck ?? true);
+  }
+
+  /** Writes everything; false when the server has closed or reset the connection. */
+  async write(bytes: Uint8Array, timeoutMs = 5_000): Promise<boolean> {
+    if (this.closed) return false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) =>
+      timer = setTimeout(() => resolve(false), timeoutMs)
+    );
+    const write = (async () => {
+      try {
+        let offset = 0;
+        while (offset < bytes.length) offset += await this.conn.write(bytes.subarray(offset));
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    const ok = await Promise.race([write, timeout]);
+    clearTimeout(timer);
+    return ok;
+  }
+
+  startReading(): void {
+    this.#reading ??= (async () => {
+      const buffer = new Uint8Array(64 * 1024);
+      try {
+        while (true) {
+          const n = await this.conn.read(buffer);
+          if (n === null) break;
+          this.bytesIn += n;
+          this.#parse(buffer.subarray(0, n));
+        }
+      } catch {
+        // reset by the server: as closed as EOF
+      }
+      this.closed = true;
+      this.#notify();
+    })();
+  }
+
+  #parse(chunk: Uint8Array): void {
+    const data = this.#pending.length ? w.concat([this.#pending, chunk]) : chunk;
+    let offset = 0;
+    while (data.length - offset >= 9) {
+      const length = (data[offset]! << 16) | (data[offset + 1]! << 8) | data[offset + 2]!;
+      if (data.length - offset - 9 < length) break;
+      const type = data[offset + 3]!;
+      const frame: w.WireFrame = {
+        type,
+        flags: data[offset + 4]!,
+        streamId: new DataView(data.buffer, data.byteOffset + offset + 5, 4).getUint32(0) &
+          0x7fff_ffff,
+        // DATA payloads are not kept (an attack may pull megabytes); their length is.
+        payload: type === w.T.DATA
+          ? new Uint8Array(length)
+          : data.slice(offset + 9, offset + 9 + length),
+      };
+      if (this.frames.length < 200_000 || type === w.T.GOAWAY) this.frames.push(frame);
+      if (this.#autoAck && type === w.T.SETTINGS && (frame.flags & w.F.ACK) === 0) {
+        void this.write(w.settingsAck());
+      }
+      offset += 9 + length;
+    }
+    this.#pending = data.slice(offset);
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const wake of this.#waiters) wake();
+  }
+
+  /** Waits until `predicate` holds (checked on every frame and on close) or the timeout passes. */
+  async until(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+    this.startReading();
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => wake = resolve);
+      this.#waiters.add(wake);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([woken, new Promise((r) => timer = setTimeout(r, Math.min(left, 100)))]);
+      clearTimeout(timer);
+      this.#waiters.delete(wake);
+    }
+    return true;
+  }
+
+  goAway(): w.GoAwayInfo | undefined {
+    return w.goAways(this.frames)[0];
+  }
+
+  close(): void {
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+    this.closed = true;
+  }
+
+  async finish(): Promise<void> {
+    this.close();
+    await this.#reading;
+  }
+}
+
+/** Client preface plus an empty SETTINGS (RFC 9113 §3.4). */
+const HELLO = w.concat([w.PREFACE, w.settings()]);
+
+/** A normal GET on a fresh connection; resolves with the time to the end of the response. */
+async function probe(port: number): Promise<number> {
+  const started = performance.now();
+  const raw = await Raw.open(port);
+  try {
+    raw.startReading();
+    await raw.write(
+      w.concat([
+        HELLO,
+        w.headers(1, w.block([...w.GET.slice(0, 2), [":path", "/probe"], [":authority", "x"]]), {
+          endStream: true,
+        }),
+      ]),
+    );
+    const done = await raw.until(
+      () =>
+        raw.frames.some((f) =>
+          f.streamId === 1 && (f.flags & w.F.END_STREAM) !== 0 &&
+          (f.type === w.T.DATA || f.type === w.T.HEADERS)
+        ),
+      PROBE_DEADLINE_MS,
+    );
+    const ms = performance.now() - started;
+    const reset = raw.frames.find((f) => f.type === w.T.RST_STREAM || f.type === w.T.GOAWAY);
+    assert.ok(
+      done,
+      `probe not answered within ${PROBE_DEADLINE_MS} ms (closed: ${raw.closed}, reset: ${reset?.type})`,
+    );
+    return ms;
+  } finally {
+    await raw.finish();
+  }
+}
+
+// --- attacks ------------------------------------------------------------------------------
+
+interface Attack {
+  name: string;
+  /** Frames sent right after the preface. */
+  setup?: Uint8Array;
+  /** The i-th attack unit. */
+  unit: (i: number) => Uint8Array;
+  /** Units per write. */
+  batch: number;
+  /** Units per connection at most. */
+  maxUnits: number;
+  /** Whether the attacker reads while attacking (it always reads at the end, to see the outcome). */
+  reads: boolean;
+  /** Accepted GOAWAY codes; the server must then close the connection. */
+  goaway: readonly number[];
+  /** If set, the first RST_STREAM must carry one of these codes. */
+  firstReset?: readonly number[];
+}
+
+interface AttackResult {
+  goaway: w.GoAwayInfo | undefined;
+  closed: boolean;
+  firstReset: [number, number] | undefined;
+  units: number;
+}
+
+/** One attacking connection: sends until the server closes it or `maxUnits`/`deadlineMs` are reached. */
+async function attackOnce(port: number, a: Attack, deadlineMs = 8_000): Promise<AttackResult> {
+  const raw = await Raw.open(port, { autoAck: a.reads });
+  const stop = Date.now() + deadlineMs;
+  let units = 0;
+  try {
+    if (a.reads) raw.startReading();
+    let ok = await raw.write(a.setup ? w.concat([HELLO, a.setup]) : HELLO);
+    while (ok && units < a.maxUnits && Date.now() < stop && !raw.closed && !raw.goAway()) {
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < a.batch && units < a.maxUnits; i++) parts.push(a.unit(units++));
+      ok = await raw.write(w.concat(parts), Math.max(1, stop - Date.now()));
+    }
+    // Now read whatever the server said, and whether it closes.
+    await raw.until(() => raw.closed, Math.max(2_000, stop - Date.now()));
+    const firstReset = w.resets(raw.frames)[0];
+    return { goaway: raw.goAway(), closed: raw.closed, firstReset, units };
+  } finally {
+    await raw.finish();
+  }
+}
+
+/** Attackers reconnecting for `ms` on `parallel` connections. */
+async function siege(port: number, a: Attack, ms: number, parallel = 2): Promise<number> {
+  const end = Date.now() + ms;
+  let connections = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (Date.now() < end) {
+      connections++;
+      await attackOnce(port, a, Math.max(200, end - Date.now()));
+    }
+  }));
+  return connections;
+}
+
+async function checkAttack(a: Attack): Promise<void> {
+  const server = await startServer();
+  try {
+    await probe(server.port); // warm up (JIT, first allocation)
+    const baseline = memory(server.pid).rss;
+    const first = await attackOnce(server.port, a);
+    assert.ok(first.goaway, `no GOAWAY after ${first.units} units (closed: ${first.closed})`);
+    assert.ok(
+      a.goaway.includes(first.goaway.errorCode),
+      `GOAWAY code ${first.goaway.errorCode} (${first.goaway.debug}), expected one of ${a.goaway}`,
+    );
+    assert.ok(first.closed, "the server kept the attacking connection open after its GOAWAY");
+    if (a.firstReset) {
+      assert.ok(first.firstReset, "no RST_STREAM before the GOAWAY");
+      assert.ok(
+        a.firstReset.includes(first.firstReset[1]),
+        `RST_STREAM code ${first.firstReset[1]}`,
+      );
+    }
+    // While attackers keep coming back, fresh connections are served promptly.
+    const sieging = siege(server.port, a, SIEGE_MS);
+    const times: number[] = [];
+    await sleep(100);
+    while (times.length < 3) times.push(await probe(server.port));
+    await sieging;
+    times.push(await probe(server.port));
+    for (const ms of times) assert.ok(ms < PROBE_DEADLINE_MS, `probe took ${ms} ms`);
+    const { hwm } = memory(server.pid);
+    assert.ok(
+      hwm - baseline < RSS_BUDGET,
+      `server peak RSS grew ${((hwm - baseline) / MiB).toFixed(1)} MiB`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+const REFS_1900 = (() => {
+  const out: number[] = [];
+  for (let i = 0; i < 1_900; i++) out.push(...w.indexed(62));
+  return Uint8Array.from(out);
+})();
+const HPACK_BOMB = (() => {
+  const out = [...w.literalIndexed("x-bomb", "a".repeat(4_000))];
+  for (let i = 0; i < 4_000; i++) out.push(...w.indexed(62));
+  return w.concat([w.block(w.GET), Uint8Array.from(out)]);
+})();
+const EMPTY_FIELDS = (() => {
+  const out: number[] = [];
+  for (let i = 0; i < 4_000; i++) out.push(...w.literal("", ""));
+  return w.concat([w.block(w.GET), Uint8Array.from(out)]);
+})();
+const sid = (i: number) => 2 * i + 1;
+const EYC = [w.E.ENHANCE_YOUR_CALM] as const;
+
+const ATTACKS: Attack[] = [
+  {
+    name: "Rapid Reset (CVE-2023-44487)",
+    unit: (i) => w.concat([w.request(sid(i), true), w.rstStream(sid(i), w.E.CANCEL)]),
+    batch: 200,
+    maxUnits: 100_000,
+    reads: true,
+    goaway: EYC,
+  },
+  {
+    name: "MadeYouReset (CVE-2025-8671) with WINDOW_UPDATE 0",
+    unit: (i) => w.concat([w.request(sid(i), true), w.windowUpdate(sid(i), 0)]),
+    batch: 200,
+    maxUnits: 100_000,
+    reads: true,
+    goaway: EYC,
+    firstReset: [w.E.PROTOCOL_ERROR],
+  },
+  {
+    name: "CONTINUATION flood",
+    setup: w.headers(1, w.block(w.GET), { endHeaders: false, endStream: true }),
+    unit: () => w.continuation(1, new Uint8Array(16_000).fill(0x41)),
+    batch: 4,
+    maxUnits: 100_000,
+    reads: true,
+    goaway: EYC,
+  },
+  {
+    name: "HPACK bomb (CVE-2016-6581)",
+    unit: (i) => w.headers(sid(i), HPACK_BOMB, { endStream: true }),
+    batch: 1,
+    maxUnits: 10_000,
+    reads: true,
+    goaway: [w.E.ENHANCE_YOUR_CALM, w.E.COMPRESSION_ERROR],
+  },
+  {
+    name: "Ping flood (CVE-2019-9512), attacker never reading",
+    unit: (i) => w.ping(i),
+    batch: 2_000,
+    maxUnits: 2_000_000,
+    reads: false,
+    goaway: EYC,
+  },
+  {
+    name: "Settings flood (CVE-2019-9515), attacker never reading",
+    unit: () => w.settings([[4, 65_535]]),
+    batch: 2_000,
+    maxUnits: 2_000_000,
+    reads: false,
+    goaway: EYC,
+  },
+  {
+    name: "SETTINGS with 33 entries (CVE-2020-11080)",
+    unit: () => w.settings(Array.from({ length: 33 }, () => [1, 4096] as const)),
+    batch: 1,
+    maxUnits: 1,
+    reads: true,
+    goaway: EYC,
+  },
+  {
+    name: "Empty DATA frames flood (CVE-2019-9518)",
+    setup: w.request(1, false),
+    unit: () => w.data(1, 0),
+    batch: 500,
+    maxUnits: 1_000_000,
+    reads: true,
+    goaway: EYC,
+  },
+  {
+    name: "Reset flood (CVE-2019-9514): malformed requests",
+    unit: (i) => w.headers(sid(i), w.block([...w.GET, ["X-Bad", "1"]]), { endStream: true }),
+    batch: 200,
+    maxUnits: 100_000,
+    reads: true,
+    goaway: EYC,
+    firstReset: [w.E.PROTOCOL_ERROR],
+  },
+  {
+    name: "HTTP/2 Bomb (CVE-2026-49975): 1900 references per request, zero window",
+    setup: w.concat([
+      w.settings([[4, 0]]),
+      w.headers(1, w.concat([w.block(w.GET), Uint8Array.from(w.literalIndexed("a", ""))]), {
+        endStream: true,
+      }),
+    ]),
+    unit: (i) => w.headers(sid(i + 1), w.concat([w.block(w.GET), REFS_1900]), { endStream: true }),
+    batch: 20,
+    maxUnits: 100_000,
+    reads: true,
+    goaway: EYC,
+    firstReset: [w.E.ENHANCE_YOUR_CALM],
+  },
+  {
+    name: "Zero-length headers (CVE-2019-9516)",
+    unit: (i) => w.headers(sid(i), EMPTY_FIELDS, { endStream: true }),
+    batch: 4,
+    maxUnits: 100_000,
+    reads: true,
+    goaway: [w.E.ENHANCE_YOUR_CALM, w.E.PROTOCOL_ERROR],
+  },
+  {
+    name: "PRIORITY resource loop (CVE-2019-9513)",
+    unit: (i) => w.priority(sid(i + 1), sid(i), 1 + (i % 256), i % 2 === 0),
+    batch: 500,
+    maxUnits: 1_000_000,
+    reads: true,
+    goaway: EYC,
+  },
+  {
+    name: "Stream-id jump to 2^31-1, then a lower id",
+    unit: (i) => (i === 0 ? w.request(2 ** 31 - 1, true) : w.request(3, true)),
+    batch: 1,
+    maxUnits: 2,
+    reads: true,
+    goaway: [w.E.PROTOCOL_ERROR],
+  },
+  {
+    name: "WINDOW_UPDATE overflowing the connection window",
+    unit: () => w.windowUpdate(0, 2 ** 31 - 1),
+    batch: 1,
+    maxUnits: 1,
+    reads: true,
+    goaway: [w.E.FLOW_CONTROL_ERROR],
+  },
+  {
+    name: "SETTINGS_INITIAL_WINDOW_SIZE of 2^31",
+    unit: () => w.settings([[4, 2 ** 31]]),
+    batch: 1,
+    maxUnits: 1,
+    reads: true,
+    goaway: [w.E.FLOW_CONTROL_ERROR],
+  },
+  {
+    name: "Oversized frame header (2^24-1 octets announced)",
+    unit: (
+      i,
+    ) => (i === 0
+      ? w.frame(w.T.DATA, 0, 1, new Uint8Array(0), 2 ** 24 - 1)
+      : new Uint8Array(65_536)),
+    batch: 1,
+    maxUnits: 300,
+    reads: true,
+    goaway: [w.E.FRAME_SIZE_ERROR],
+  },
+];
+
+for (const a of ATTACKS) {
+  Deno.test({
+    name: `server.ts survives ${a.name}: GOAWAY, closed, others served, RSS bounded`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: () => checkAttack(a),
+  });
+}
+
+Deno.test({
+  name: "server.ts refuses an oversized header list with RST_STREAM and keeps the connection",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // RFC 9113 §10.5.1: a 70 KB literal list exceeds the advertised 64 KiB: a stream error, 431-style.
+    const server = await startServer();
+    try {
+      const raw = await Raw.open(server.port);
+      const big: Array<readonly [string, string]> = [...w.GET];
+      for (let i = 0; i < 5; i++) big.push([`x-${i}`, "v".repeat(14_000)]);
+      const fragment = w.block(big);
+      const parts: Uint8Array[] = [HELLO];
+      for (let at = 0; at < fragment.length; at += 16_384) {
+        const piece = fragment.subarray(at, at + 16_384);
+        const last = at + 16_384 >= fragment.length;
+        parts.push(
+          at === 0
+            ? w.headers(1, piece, { endStream: true, endHeaders: last })
+            : w.continuation(1, piece, last),
+        );
+      }
+      parts.push(w.request(3, true));
+      raw.startReading();
+      await raw.write(w.concat(parts));
+      const answered = await raw.until(
+        () => raw.frames.some((f) => f.streamId === 3 && (f.flags & w.F.END_STREAM) !== 0),
+        PROBE_DEADLINE_MS,
+      );
+      const refusal = raw.frames.find((f) =>
+        f.streamId === 1 && (f.type === w.T.RST_STREAM || f.type === w.T.HEADERS)
+      );
+      assert.ok(refusal, "stream 1 got neither RST_STREAM nor a (431) response");
+      assert.equal(raw.goAway(), undefined);
+      assert.ok(answered, "the next request on the same connection was not answered");
+      await raw.finish();
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "server.ts bounds memory under data dribble (CVE-2019-9511): 1-byte windows on 20 × 64 MiB bodies",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // RFC 9113 §6.9: the server may only send what the windows allow; it must not buffer the bodies.
+    const server = await startServer();
+    try {
+      await probe(server.port);
+      const baseline = memory(server.pid).rss;
+      const raw = await Raw.open(server.port);
+      raw.startReading();
+      const requests: Uint8Array[] = [HELLO, w.settings([[4, 1]])];
+      for (let i = 0; i < 20; i++) {
+        requests.push(
+          w.headers(
+            sid(i),
+            w.block([...w.GET.slice(0, 2), [":path", "/bytes/67108864"], [":authority", "x"]]),
+            { endStream: true },
+          ),
+        );
+      }
+      await raw.write(w.concat(requests));
+      let batches = 0;
+      const dribble = (async () => {
+        const end = Date.now() + SIEGE_MS;
+        while (Date.now() < end && !raw.closed) {
+          const parts: Uint8Array[] = [];
+          for (let i = 0; i < 20; i++) parts.push(w.windowUpdate(sid(i), 1));
+          if (!(await raw.write(w.concat(parts)))) break;
+          batches++;
+          await sleep(5);
+        }
+      })();
+      const times: number[] = [];
+      while (times.length < 3) times.push(await probe(server.port));
+      await dribble;
+      for (const ms of times) assert.ok(ms < PROBE_DEADLINE_MS, `probe took ${ms} ms`);
+      const dataFrames = raw.frames.filter((f) => f.type === w.T.DATA);
+      const sent = dataFrames.reduce((n, f) => n + f.payload.length, 0);
+      // Each stream was granted its initial 1 octet plus 1 per batch of WINDOW_UPDATEs.
+      const granted = 20 * (1 + batches);
+      assert.ok(sent <= granted, `server sent ${sent} octets, granted ${granted}`);
+      assert.ok(sent > 0, "the server sent nothing at all");
+      const { hwm } = memory(server.pid);
+      assert.ok(
+        hwm - baseline < RSS_BUDGET,
+        `server peak RSS grew ${((hwm - baseline) / MiB).toFixed(1)} MiB`,
+      );
+      await raw.finish();
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "server.ts bounds memory when the client never reads (CVE-2019-9517): 10 × 64 MiB, windows wide open",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // RFC 9113 §5.2: flow control allows it all; only output backpressure (512 KiB soft cap) bounds it.
+    const server = await startServer();
+    try {
+      await probe(server.port);
+      const baseline = memory(server.pid).rss;
+      const raw = await Raw.open(server.port, { autoAck: false });
+      const parts: Uint8Array[] = [
+        HELLO,
+        w.settings([[4, 2 ** 31 - 1]]),
+        w.windowUpdate(0, 2 ** 31 - 1 - 65_535),
+      ];
+      for (let i = 0; i < 10; i++) {
+        parts.push(
+          w.headers(
+            sid(i),
+            w.block([...w.GET.slice(0, 2), [":path", "/bytes/67108864"], [":authority", "x"]]),
+            { endStream: true },
+          ),
+        );
+      }
+      await raw.write(w.concat(parts));
+      await sleep(SIEGE_MS);
+      const times: number[] = [];
+      while (times.length < 3) times.push(await probe(server.port));
+      for (const ms of times) assert.ok(ms < PROBE_DEADLINE_MS, `probe took ${ms} ms`);
+      const { hwm } = memory(server.pid);
+      assert.ok(
+        hwm - baseline < RSS_BUDGET,
+        `server peak RSS grew ${((hwm - baseline) / MiB).toFixed(1)} MiB`,
+      );
+      await raw.finish();
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "server.ts closes slowloris connections (no preface, or a byte a second) at the preface timeout",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // RFC 9113 §3.4: the preface must come first; Go and h2o give it 10 s. Here --preface-timeout 1.
+    const server = await startServer(["--preface-timeout", "1", "--idle-timeout", "30"]);
+    try {
+      const silent = await Promise.all(Array.from({ length: 50 }, () => Raw.open(server.port)));
+      const dribblers = await Promise.all(Array.from({ length: 10 }, () => Raw.open(server.port)));
+      const started = Date.now();
+      const drip = Promise.all(dribblers.map(async (raw) => {
+        for (let i = 0; i < HELLO.length && !raw.closed; i++) {
+          if (!(await raw.write(HELLO.subarray(i, i + 1)))) break;
+          await sleep(400);
+        }
+      }));
+      // Meanwhile, a real client is served.
+      assert.ok((await probe(server.port)) < PROBE_DEADLINE_MS);
+      for (const raw of [...silent, ...dribblers]) {
+        assert.ok(
+          await raw.until(() => raw.closed, 5_000),
+          "connection still open past the preface timeout",
+        );
+      }
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < 5_000, `closed after ${elapsed} ms`);
+      // A dribbler never got a whole preface through, so it saw no SETTINGS answer to its own.
+      await drip;
+      for (const raw of [...silent, ...dribblers]) await raw.finish();
+    } finally {
+      await server.stop();
+    }
+  },
+});
