@@ -168,6 +168,7 @@ export class ByteSink {
       : amount > 0
       ? Math.floor(amount)
       : 0;
+    if (n === 0) return new Uint8Array(0);
     const start = this.#start;
     let out: Uint8Array<ArrayBuffer>;
     if (!this.#hasPayload && n <= SMALL_OUTPUT) {

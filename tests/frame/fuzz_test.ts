@@ -272,3 +272,75 @@ Deno.test("FrameDecoder survives a fresh random seed (printed on failure)", () =
   // RFC 9113 §4.2, §5.4, §6: as above, with a seed that changes every run.
   fuzz(Math.floor(Math.random() * 2 ** 32), 5_000);
 });
+
+/** A number that is often valid and sometimes not: edges, negatives, fractions, NaN. */
+function wildNumber(rng: Rng, max: number): number {
+  switch (rng.int(8)) {
+    case 0:
+      return rng.pick([-1, 0.5, NaN, Infinity, max + 1, 2 ** 32, -0]);
+    case 1:
+      return max;
+    case 2:
+      return 0;
+    default:
+      return rng.int(max + 1);
+  }
+}
+
+Deno.test("FrameWriter either refuses wild arguments without queuing or writes frames that decode back", () => {
+  // STYLE: misuse is a RangeError/TypeError and leaves the queue untouched; RFC 9113 §4.1, §6:
+  // anything written is a well-formed frame.
+  const rng = new Rng(envSeed() ?? 0x0bad_5eed);
+  const w = new FrameWriter();
+  let written = 0;
+  for (let i = 0; i < 5_000; i++) {
+    const before = w.pendingLength;
+    const bytes = rng.bytes(rng.int(40));
+    const calls: Array<() => void> = [
+      () => w.data(wildNumber(rng, 2 ** 31 - 1), bytes, { padLength: wildNumber(rng, 255) }),
+      () =>
+        w.headers(wildNumber(rng, 2 ** 31 - 1), bytes, {
+          maxFrameSize: wildNumber(rng, 64),
+          priority: {
+            dependsOn: wildNumber(rng, 2 ** 31 - 1),
+            weight: wildNumber(rng, 256),
+            exclusive: false,
+          },
+        }),
+      () =>
+        w.pushPromise(wildNumber(rng, 9), wildNumber(rng, 9), bytes, {
+          maxFrameSize: wildNumber(rng, 64),
+          padLength: wildNumber(rng, 255),
+        }),
+      () => w.rstStream(wildNumber(rng, 9), wildNumber(rng, 2 ** 32 - 1)),
+      () => w.settings([[wildNumber(rng, 0xffff), wildNumber(rng, 2 ** 32 - 1)]]),
+      () => w.ping(rng.bytes(rng.pick([7, 8, 8, 9]))),
+      () => w.goAway(wildNumber(rng, 2 ** 31 - 1), wildNumber(rng, 2 ** 32 - 1), bytes),
+      () => w.windowUpdate(wildNumber(rng, 9), wildNumber(rng, 2 ** 31 - 1)),
+      () => w.altSvc(wildNumber(rng, 9), rng.pick(["", "a", "\u0100"]), rng.pick(["x", "€"])),
+      () => w.origin([rng.pick(["", "https://a", "\u2603"])]),
+      () => w.priorityUpdate(wildNumber(rng, 9), rng.pick(["u=1", "\u0101"])),
+      // unknown() writes known type codes verbatim; keep to extension types here.
+      () =>
+        w.unknown(rng.pick([0x0b, 0xee, 256, -1]), wildNumber(rng, 9), wildNumber(rng, 255), bytes),
+    ];
+    try {
+      rng.pick(calls)();
+      written++;
+    } catch (error) {
+      assert.ok(
+        error instanceof RangeError || error instanceof TypeError,
+        `iteration ${i}: ${error}`,
+      );
+      assert.equal(w.pendingLength, before, `iteration ${i}: misuse queued octets`);
+    }
+  }
+  assert.ok(written > 1_000);
+  const out = w.take();
+  const decoder = new FrameDecoder({ maxFrameSize: 2 ** 24 - 1 });
+  decoder.push(out);
+  let frames = 0;
+  while (decoder.next() !== undefined) frames++;
+  assert.equal(decoder.bufferedLength, 0);
+  assert.ok(frames >= written);
+});
