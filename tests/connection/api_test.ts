@@ -1,0 +1,205 @@
+// API.md §1 surface details with RFC consequences: output draining, never-indexed
+// fields (RFC 7541 §6.2.3), related events, endStream, settings validation,
+// stream id exhaustion (RFC 9113 §5.1.1).
+import assert from "node:assert/strict";
+import { bytes, frames, hpack, S } from "../_helpers/frames.ts";
+import { Peer, ready, request } from "../_helpers/peer.ts";
+
+Deno.test("H2Connection.dataToSend(amount) drains at most amount octets and keeps the rest in order", async (t) => {
+  // API.md §1: dataToSend(amount?) drains up to amount; outboundBufferSize counts what is pending.
+  for (const role of Peer.both()) {
+    await t.step(role, () => {
+      const peer = ready(role);
+      peer.conn.ping(bytes("abcdefgh"));
+      peer.conn.ping(bytes("ijklmnop"));
+      assert.equal(peer.conn.outboundBufferSize, 34);
+      const a = peer.conn.dataToSend(5);
+      assert.equal(a.length, 5);
+      assert.equal(peer.conn.outboundBufferSize, 29);
+      const b = peer.conn.dataToSend(20);
+      const c = peer.conn.dataToSend();
+      assert.equal(b.length + c.length, 29);
+      assert.deepEqual(bytes(a, b, c), bytes(frames.ping("abcdefgh"), frames.ping("ijklmnop")));
+      assert.equal(peer.conn.outboundBufferSize, 0);
+      assert.equal(peer.conn.dataToSend().length, 0);
+    });
+  }
+});
+
+Deno.test("H2Connection (client) drains the preface partially too (RFC 9113 §3.4)", () => {
+  // RFC 9113 §3.4: the preface bytes come first whatever the read sizes.
+  const peer = Peer.client();
+  peer.conn.initiateConnection();
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    const chunk = peer.conn.dataToSend(7);
+    if (chunk.length === 0) break;
+    assert.ok(chunk.length <= 7);
+    parts.push(chunk);
+  }
+  const all = bytes(parts);
+  assert.equal(new TextDecoder().decode(all.subarray(0, 24)), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  assert.equal(all[24 + 3], 0x4);
+});
+
+Deno.test("H2Connection.clearOutboundDataBuffer discards what is queued", () => {
+  // python h2 clear_outbound_data_buffer()
+  const peer = ready("server");
+  peer.conn.ping(bytes("abcdefgh"));
+  peer.conn.clearOutboundDataBuffer();
+  assert.equal(peer.conn.outboundBufferSize, 0);
+  peer.expectIdle();
+});
+
+Deno.test("H2Connection sends sensitive fields as never-indexed literals and reports received ones (RFC 7541 §6.2.3)", async (t) => {
+  // RFC 7541 §6.2.3: "Literal Header Field Never Indexed"; API.md: `sensitive` option, `sensitiveHeaders` on events.
+  await t.step("outbound: the sensitive option and the authorization default", () => {
+    const peer = ready("client");
+    peer.conn.sendHeaders(
+      1,
+      request("GET", "/", [["x-secret", "s3cr3t"], ["authorization", "Basic x"], ["x-plain", "p"]]),
+      {
+        endStream: true,
+        sensitive: ["x-secret"],
+      },
+    );
+    const [h] = peer.read();
+    const never = (h!.neverIndexed as string[] | undefined) ?? [];
+    assert.ok(never.includes("x-secret"), `never-indexed: ${never}`);
+    assert.ok(never.includes("authorization"), `never-indexed: ${never}`);
+    assert.ok(!never.includes("x-plain"));
+  });
+  await t.step("inbound: sensitiveHeaders names the never-indexed fields", () => {
+    const peer = ready("server");
+    peer.send(
+      frames.headers(1).block(hpack.encode(request()), hpack.neverIndexed("x-token", "t"))
+        .endStream(),
+    );
+    const ev = peer.event("RequestReceived");
+    assert.deepEqual(ev.sensitiveHeaders, ["x-token"]);
+    assert.deepEqual(ev.headers.at(-1), ["x-token", "t"]);
+  });
+});
+
+Deno.test("H2Connection links related events: the StreamEnded of a frame is the one in the event list", () => {
+  // python h2 related events: RequestReceived.stream_ended / DataReceived.stream_ended
+  const peer = ready("server");
+  peer.send(frames.headers(1).request("GET", "/").endStream());
+  const req = peer.event("RequestReceived");
+  assert.equal(req.streamEnded, peer.event("StreamEnded"));
+  peer.send(frames.headers(3).request("POST", "/"), frames.data(3, "x").endStream());
+  assert.equal(peer.event("RequestReceived").streamEnded, undefined);
+  assert.equal(peer.event("DataReceived").streamEnded, peer.event("StreamEnded"));
+});
+
+Deno.test("H2Connection.endStream sends an empty DATA frame with END_STREAM (RFC 9113 §6.1)", async (t) => {
+  // RFC 9113 §6.1: END_STREAM on DATA half-closes the stream.
+  for (const role of Peer.both()) {
+    await t.step(role, () => {
+      const peer = ready(role);
+      peer.openStream(1);
+      peer.conn.endStream(1);
+      peer.expect(frames.data(1).endStream());
+      assert.throws(() => peer.conn.sendData(1, bytes("late")));
+    });
+  }
+});
+
+Deno.test("H2Connection.updateSettings rejects values RFC 9113 §6.5.2 forbids, sending nothing", async (t) => {
+  // RFC 9113 §6.5.2 value ranges apply to what we send as well.
+  const cases: [string, Record<number, number>][] = [
+    ["ENABLE_PUSH = 2", { [S.ENABLE_PUSH]: 2 }],
+    ["INITIAL_WINDOW_SIZE = 2^31", { [S.INITIAL_WINDOW_SIZE]: 2 ** 31 }],
+    ["MAX_FRAME_SIZE = 100", { [S.MAX_FRAME_SIZE]: 100 }],
+    ["MAX_FRAME_SIZE = 2^24", { [S.MAX_FRAME_SIZE]: 2 ** 24 }],
+  ];
+  for (const [name, settings] of cases) {
+    await t.step(name, () => {
+      const peer = ready("server");
+      assert.throws(() => peer.conn.updateSettings(settings));
+      peer.expectIdle();
+    });
+  }
+});
+
+Deno.test("H2Connection applies a lowered local INITIAL_WINDOW_SIZE to open streams once acknowledged (RFC 9113 §6.9.2)", () => {
+  // RFC 9113 §6.9.2: "a receiver MUST adjust the size of all stream flow-control windows that it maintains by the difference"
+  const peer = ready("server");
+  peer.openStream(1);
+  peer.conn.updateSettings({ [S.INITIAL_WINDOW_SIZE]: 10 });
+  peer.read();
+  assert.equal(peer.conn.remoteFlowControlWindow(1), 65_535, "not before the ACK");
+  peer.send(frames.settingsAck());
+  assert.equal(peer.conn.remoteFlowControlWindow(1), 10);
+  peer.send(frames.data(1, 10));
+  peer.trySend(frames.data(1, 1));
+  if (peer.error !== undefined) peer.expectConnectionError("FLOW_CONTROL_ERROR");
+  else peer.expectStreamError(1, "FLOW_CONTROL_ERROR");
+});
+
+Deno.test("H2Connection (client) runs out of stream ids after 2^31-1 (RFC 9113 §5.1.1)", () => {
+  // RFC 9113 §5.1.1: "Stream identifiers cannot be reused ... a client that is unable to establish a new stream identifier can establish a new connection"
+  const peer = ready("client");
+  peer.conn.sendHeaders(2 ** 31 - 1, request(), { endStream: true });
+  assert.equal(peer.read()[0]!.stream, 2 ** 31 - 1);
+  assert.throws(
+    () => peer.conn.getNextAvailableStreamId(),
+    (e: Error) => e.name === "NoAvailableStreamIdError",
+  );
+});
+
+Deno.test("H2Connection.acknowledgeReceivedData rejects misuse and credits only the connection for a closed stream", () => {
+  // python h2 acknowledge_received_data: ValueError for bad sizes, NoSuchStreamError above the highest id.
+  const peer = ready("server");
+  peer.openStream(1);
+  assert.throws(() => peer.conn.acknowledgeReceivedData(-1, 1), RangeError);
+  assert.throws(() => peer.conn.acknowledgeReceivedData(1, 0));
+  assert.throws(
+    () => peer.conn.acknowledgeReceivedData(1, 99),
+    (e: Error) => e.name === "NoSuchStreamError",
+  );
+  peer.send(frames.data(1, 16_384), frames.data(1, 16_384), frames.rstStream(1).cancel());
+  peer.conn.acknowledgeReceivedData(32_768, 1);
+  const out = peer.read();
+  assert.deepEqual(out.map((f) => [f.type, f.stream, f.increment]), [["WINDOW_UPDATE", 0, 32_768]]);
+});
+
+Deno.test("H2Connection (server) accepts a legitimately large header block over several CONTINUATION frames (RFC 9113 §4.3)", () => {
+  // RFC 9113 §4.3, §6.5.2: a 60 KB list is under the advertised 64 KiB MAX_HEADER_LIST_SIZE.
+  const peer = ready("server");
+  const value = "v".repeat(60_000);
+  const block = frames.headers(1).request("GET", "/", [["x-big", value]]).headerBlock();
+  const parts = [
+    frames.headers(1).block(block.subarray(0, 16_000)).noEndHeaders().endStream().toBytes(),
+  ];
+  for (let at = 16_000; at < block.length; at += 16_000) {
+    const end = Math.min(block.length, at + 16_000);
+    const c = frames.continuation(1, block.subarray(at, end));
+    if (end === block.length) c.endHeaders();
+    parts.push(c.toBytes());
+  }
+  peer.send(parts);
+  assert.deepEqual(peer.event("RequestReceived").headers.at(-1), ["x-big", value]);
+});
+
+Deno.test("H2Connection (server) accepts padded HEADERS with priority fields (RFC 9113 §6.2)", () => {
+  // RFC 9113 §6.2: Pad Length, then E/Stream Dependency/Weight, then the fragment, then padding.
+  const peer = ready("server");
+  peer.send(
+    frames.headers(1).request("GET", "/pad").padded(17).priority({ dependsOn: 0, weight: 100 })
+      .endStream(),
+  );
+  assert.deepEqual(peer.event("RequestReceived").headers[2], [":path", "/pad"]);
+});
+
+Deno.test("H2Connection rejects sending on a stream the peer reset with StreamClosedError (RFC 9113 §5.1)", () => {
+  // RFC 9113 §5.1: "An endpoint MUST NOT send frames other than PRIORITY on a closed stream."
+  const peer = ready("server");
+  peer.openStream(1);
+  peer.send(frames.rstStream(1).cancel());
+  assert.throws(
+    () => peer.conn.sendHeaders(1, [[":status", "200"]]),
+    (e: Error) => e.name === "StreamClosedError",
+  );
+  peer.expectIdle();
+});
