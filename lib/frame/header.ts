@@ -60,7 +60,7 @@ export function readFrameHeader(bytes: Uint8Array, offset = 0): FrameHeader {
     type: bytes[offset + 3]!,
     flags: bytes[offset + 4]!,
     // RFC 9113 §4.1: "The semantics of this bit are undefined, and the bit
-    // MUST remain unset (0x0) when sending and MUST be ignored when receiving."
+    // MUST remain unset (0x00) when sending and MUST be ignored when receiving."
     streamId: readUint31(bytes, offset + 5),
   };
 }

@@ -3,7 +3,7 @@
  * parsed and validated), and the 5-octet priority fields they share with
  * HEADERS. Both checks here are stream-scoped, so the decoder consumes the
  * frame and stays usable: a length other than 5 (FRAME_SIZE_ERROR, §6.3) and
- * a stream depending on itself (PROTOCOL_ERROR, §5.3.1).
+ * a stream depending on itself (PROTOCOL_ERROR, RFC 7540 §5.3.1).
  *
  * @module
  */
@@ -85,7 +85,7 @@ export function parsePriority(
     );
   }
   const priority = readPriorityFields(payload, 0);
-  // RFC 9113 §5.3.1: "A stream cannot depend on itself. An endpoint MUST treat
+  // RFC 7540 §5.3.1 (the scheme RFC 9113 §5.3.2 still parses): "A stream cannot depend on itself. An endpoint MUST treat
   // this as a stream error (Section 5.4.2) of type PROTOCOL_ERROR."
   if (priority.dependsOn === streamId) {
     throw new ProtocolError(`Stream "${streamId}" depends on itself`, {

@@ -15,8 +15,7 @@ Deno.test("CONTINUATION round-trips with and without END_HEADERS", () => {
 });
 
 Deno.test("CONTINUATION ignores flags it does not define", () => {
-  // RFC 9113 §4.1: "Flags that have no defined semantics for a particular frame type MUST be
-  // ignored".
+  // RFC 9113 §4.1: "Unused flags MUST be ignored on receipt".
   const frames = decodeAll(raw(FrameType.CONTINUATION, 0xfb, 1, [1]));
   assert.deepEqual(frames, [{
     type: FrameType.CONTINUATION,

@@ -134,7 +134,7 @@ const REJECTS: readonly RejectCase[] = [
     errorClass: FrameDataMissingError,
   },
   {
-    name: "PRIORITY depending on itself (§5.3.1)",
+    name: "PRIORITY depending on itself (RFC 7540 §5.3.1)",
     bytes: raw(T.PRIORITY, 0, 3, [0x80, 0, 0, 3, 15]),
     errorCode: PE,
     detail: "priority_self_dependency",

@@ -47,7 +47,8 @@ Deno.test("HEADERS parses hand-built priority fields with the E bit masked off t
 });
 
 Deno.test("HEADERS depending on its own stream is left for the connection to reject", () => {
-  // RFC 9113 §5.3.1: the connection must still HPACK-decode the block, so the decoder passes it.
+  // RFC 7540 §5.3.1 via RFC 9113 §5.3.2: the connection must still HPACK-decode the block, so
+  // the decoder passes it on.
   const frames = decodeAll(raw(FrameType.HEADERS, 0x24, 7, [0, 0, 0, 7, 15, 0x82]));
   assert.equal(frames.length, 1);
   assert.ok(frames[0]?.type === FrameType.HEADERS);

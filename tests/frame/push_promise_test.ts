@@ -24,7 +24,7 @@ Deno.test("PUSH_PROMISE round-trips for every flag combination", () => {
 });
 
 Deno.test("PUSH_PROMISE masks the reserved bit of the promised stream id", () => {
-  // RFC 9113 §6.6: "R: A single reserved bit."
+  // RFC 9113 §6.6: a reserved bit precedes the Promised Stream ID (§4.1: ignored on receipt).
   const frames = decodeAll(raw(FrameType.PUSH_PROMISE, 0x0c, 1, [1, ...u32(0x8000_0004), 0x82, 0]));
   assert.deepEqual(frames, [{
     type: FrameType.PUSH_PROMISE,
