@@ -85,8 +85,9 @@ export function parsePriority(
     );
   }
   const priority = readPriorityFields(payload, 0);
-  // RFC 7540 §5.3.1 (the scheme RFC 9113 §5.3.2 still parses): "A stream cannot depend on itself. An endpoint MUST treat
-  // this as a stream error (Section 5.4.2) of type PROTOCOL_ERROR."
+  // RFC 7540 §5.3.1 (the scheme RFC 9113 §5.3.2 still parses): "A stream
+  // cannot depend on itself. An endpoint MUST treat this as a stream error
+  // (Section 5.4.2) of type PROTOCOL_ERROR."
   if (priority.dependsOn === streamId) {
     throw new ProtocolError(`Stream "${streamId}" depends on itself`, {
       detail: "priority_self_dependency",
