@@ -1,0 +1,933 @@
+/**
+ * A structure-aware fuzzer for `H2Connection.receiveData` (both roles), used
+ * by the CI pass (`connection_fuzz_test.ts`, bounded and seeded) and by the
+ * long manual run (`bench/fuzz.ts`).
+ *
+ * Each input is a generated peer conversation (preface, SETTINGS, HEADERS
+ * with a hand-written HPACK block and CONTINUATIONs, DATA, WINDOW_UPDATE,
+ * PING, RST_STREAM, PRIORITY, PRIORITY_UPDATE, GOAWAY, PUSH_PROMISE, unknown
+ * frames), mutated at frame level (flags, lengths, stream ids, types,
+ * truncation, repetition, reordering, spliced bytes) or replaced by raw
+ * random bytes, then fed at random split points, interleaved with random
+ * API calls and random (partial) drains of `dataToSend()`.
+ *
+ * Properties checked (a violation throws a {@link FuzzFailure} naming the
+ * seed and the input hex):
+ * - `receiveData` returns known events or throws an `H2Error`, nothing else;
+ *   API calls throw only `TypeError`, `RangeError` or `H2Error`.
+ * - The output is a whole number of well-formed frames (after the client
+ *   preface in the client role), starting with SETTINGS (RFC 9113 §3.4).
+ * - No GOAWAY unless a connection error was thrown; after one, the output
+ *   ends with exactly one GOAWAY whose code is the error's, and the
+ *   connection reports `isClosed`.
+ * - `outboundBufferSize` equals what `dataToSend()` returns, and the bytes
+ *   produced by `receiveData` since the last full drain stay under a bound
+ *   derived from `maxQueuedControlFrames` (no unbounded replies).
+ * - `openInboundStreams` never exceeds `maxConcurrentStreams`;
+ *   `highestInboundStreamId` never decreases; flow-control windows stay
+ *   within ±(2^31−1) (RFC 9113 §6.9.1).
+ *
+ * @module
+ */
+
+import { H2Connection } from "../../lib/connection.ts";
+import { H2Error } from "../../lib/errors.ts";
+import * as w from "../attacks/_wire.ts";
+
+/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b_79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** The seed of input `index` of a run started with `seed`. */
+export function inputSeed(seed: number, index: number): number {
+  return (Math.imul(seed ^ 0x9e37_79b9, 0x85eb_ca6b) + Math.imul(index + 1, 0xc2b2_ae35)) >>> 0;
+}
+
+/** Which side the engine plays. */
+export type Role = "server" | "client";
+
+/** A property violation, with everything needed to reproduce it. */
+export class FuzzFailure extends Error {
+  /** @param message What went wrong, with seed, index and input hex. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "FuzzFailure";
+  }
+}
+
+/** Counters of a fuzz run. */
+export interface FuzzStats {
+  role: Role;
+  inputs: number;
+  bytes: number;
+  events: number;
+  connectionErrors: number;
+  /** Connection errors by `detail` (or class name when the detail is empty). */
+  details: Map<string, number>;
+  ms: number;
+}
+
+class Rng {
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
+  }
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+  bytes(n: number): Uint8Array<ArrayBuffer> {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.int(256);
+    return out;
+  }
+  /** A 32-bit value biased towards boundaries. */
+  u32(): number {
+    return this.pick([
+      0,
+      1,
+      2,
+      100,
+      16_383,
+      16_384,
+      16_385,
+      65_535,
+      65_536,
+      2 ** 24 - 1,
+      2 ** 24,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32 - 1,
+      this.int(2 ** 32),
+      this.int(1000),
+    ]);
+  }
+}
+
+// --- configuration -----------------------------------------------------------
+
+/** Tight budgets so that fuzz inputs of a few dozen frames actually reach every cap. */
+const TINY_LIMITS = {
+  maxConcurrentStreams: 3,
+  maxHeaderListSize: 600,
+  maxHeaderFields: 12,
+  maxContinuationFrames: 2,
+  maxHeaderBlockBytes: 1_200,
+  resetBurst: 4,
+  resetRatePerSecond: 1,
+  glitchBurst: 6,
+  glitchRatePerSecond: 1,
+  maxQueuedAcks: 4,
+  maxQueuedControlFrames: 12,
+  maxSettingsEntries: 4,
+  maxClosedStreams: 8,
+  maxOutboundBuffer: 4_096,
+};
+
+/** Contract defaults (lib/limits.ts), used when no `limits` option is given. */
+const DEFAULT_LIMITS = {
+  maxConcurrentStreams: 100,
+  maxQueuedControlFrames: 10_000,
+};
+
+interface Config {
+  limits: Record<string, number> | undefined;
+  maxConcurrentStreams: number;
+  maxQueuedControlFrames: number;
+  clock: { t: number } | undefined;
+}
+
+function pickConfig(rng: Rng): Config {
+  const clock = rng.chance(0.5) ? { t: 1_000_000 } : undefined;
+  if (rng.chance(0.5)) {
+    return {
+      limits: undefined,
+      maxConcurrentStreams: DEFAULT_LIMITS.maxConcurrentStreams,
+      maxQueuedControlFrames: DEFAULT_LIMITS.maxQueuedControlFrames,
+      clock,
+    };
+  }
+  return {
+    limits: TINY_LIMITS,
+    maxConcurrentStreams: TINY_LIMITS.maxConcurrentStreams,
+    maxQueuedControlFrames: TINY_LIMITS.maxQueuedControlFrames,
+    clock,
+  };
+}
+
+// --- conversation generator ----------------------------------------------------
+
+const EXTRA_NAMES = [
+  "content-length",
+  "te",
+  "cookie",
+  "x-a",
+  "accept",
+  "user-agent",
+  "connection",
+  "host",
+  "X-Upper",
+  "",
+  "bad name",
+  ":path",
+  ":method",
+  ":status",
+  ":protocol",
+  "transfer-encoding",
+];
+const EXTRA_VALUES = [
+  "",
+  "0",
+  "5",
+  "10",
+  "trailers",
+  "gzip",
+  "a=b",
+  "x\r\ny",
+  " pad ",
+  "\0",
+  "12a",
+];
+
+class Conversation {
+  readonly frames: Uint8Array[] = [];
+  /** Stream ids the peer has used or may use. */
+  readonly pool: number[] = [];
+  nextOwn: number;
+  touchedMaxFrameSize = false;
+
+  /**
+   * @param chaos 0: a well-formed conversation (stream errors still happen);
+   *   1: occasional invalid choices; 2: invalid choices at full rate.
+   */
+  constructor(readonly rng: Rng, readonly role: Role, readonly chaos: 0 | 1 | 2) {
+    // The peer of a server engine is a client (odd ids); of a client engine, a server.
+    this.nextOwn = role === "server" ? 1 : 2;
+    if (role === "client") this.pool.push(1, 3, 5);
+  }
+
+  /** An invalid choice, taken with probability p at chaos 2, p/4 at chaos 1, never at 0. */
+  bad(p: number): boolean {
+    return this.chaos !== 0 && this.rng.chance(this.chaos === 1 ? p / 4 : p);
+  }
+
+  streamId(): number {
+    if (!this.bad(0.4)) {
+      if (this.pool.length > 0) return this.rng.pick(this.pool);
+      return this.role === "server" ? this.newStreamId() : this.rng.pick([1, 3, 5]);
+    }
+    const r = this.rng.next();
+    if (r < 0.6 && this.pool.length > 0) return this.rng.pick(this.pool);
+    if (r < 0.75) return this.role === "server" ? this.nextOwn : this.rng.pick([1, 3, 5, 7]);
+    if (r < 0.85) return 0;
+    if (r < 0.95) return this.rng.int(12);
+    return this.rng.pick([2 ** 31 - 1, 2 ** 31 - 2, this.rng.int(2 ** 31)]);
+  }
+
+  newStreamId(): number {
+    const id = this.nextOwn;
+    this.nextOwn += 2;
+    this.pool.push(id);
+    return id;
+  }
+
+  fieldList(kind: "request" | "response" | "trailers"): Array<readonly [string, string]> {
+    const rng = this.rng;
+    let fields: Array<readonly [string, string]>;
+    if (kind === "request") fields = [...w.GET];
+    else if (kind === "response") {
+      const status = this.bad(0.2)
+        ? rng.pick(["abc", "1000", "", "20"])
+        : rng.pick(["200", "204", "404", "100", "103"]);
+      fields = [[":status", status]];
+    } else fields = [];
+    if (this.bad(0.15) && fields.length > 0) fields.splice(rng.int(fields.length), 1);
+    if (this.bad(0.1)) fields.reverse();
+    const extras = rng.int(rng.chance(0.1) ? 30 : 4);
+    for (let i = 0; i < extras; i++) {
+      const name = this.bad(0.5)
+        ? rng.pick(EXTRA_NAMES)
+        : rng.pick(["accept", "user-agent", "x-a", "cookie", `x-${rng.int(1e6)}`]);
+      const value = this.bad(0.5)
+        ? rng.pick(EXTRA_VALUES)
+        : "v".repeat(rng.int(rng.chance(0.1) ? 900 : 40));
+      fields.push([name, value]);
+    }
+    return fields;
+  }
+
+  hpack(fields: ReadonlyArray<readonly [string, string]>): Uint8Array {
+    const rng = this.rng;
+    const out: number[] = [];
+    if (rng.chance(0.05)) {
+      out.push(
+        ...w.tableSizeUpdate(this.bad(0.5) ? rng.pick([4097, 70_000]) : rng.pick([0, 100, 4096])),
+      );
+    }
+    for (const [name, value] of fields) {
+      const r = rng.next();
+      if (r < 0.05 && this.bad(1)) out.push(...w.indexed(rng.int(80))); // static, dynamic or out of range
+      else if (r < 0.25) out.push(...w.literalIndexed(name, value));
+      else if (r < 0.32) {
+        out.push(0x10, ...w.literal(name, value).slice(1)); // never indexed
+      } else if (r < 0.36 && this.bad(1)) {
+        // a Huffman-flagged string of random octets (mostly invalid codes)
+        const junk = rng.bytes(rng.int(6));
+        out.push(
+          0x00,
+          ...w.hpackInt(junk.length, 7, 0x80),
+          ...junk,
+          ...w.literal("", value).slice(2),
+        );
+      } else out.push(...w.literal(name, value));
+    }
+    if (rng.chance(0.04)) {
+      // A small HPACK bomb: one entry referenced many times.
+      out.push(...w.literalIndexed("x-bomb", "b".repeat(rng.int(200))));
+      const n = rng.int(60);
+      for (let i = 0; i < n; i++) out.push(...w.indexed(62));
+    }
+    if (this.bad(0.03)) out.push(...this.rng.bytes(this.rng.int(8)));
+    return Uint8Array.from(out);
+  }
+
+  padded(flags: number, payload: Uint8Array): [number, Uint8Array] {
+    if (!this.rng.chance(0.1)) return [flags, payload];
+    const pad = this.rng.chance(0.9) ? this.rng.int(20) : this.rng.int(256);
+    const fill = this.bad(0.1) ? this.rng.int(pad + 1) : pad;
+    return [flags | w.F.PADDED, w.concat([Uint8Array.of(pad), payload, new Uint8Array(fill)])];
+  }
+
+  headerBlock(
+    streamId: number,
+    kind: "request" | "response" | "trailers",
+    endStream: boolean,
+  ): void {
+    const rng = this.rng;
+    const fragment = this.hpack(this.fieldList(kind));
+    const pieces: Uint8Array[] = [];
+    const splits = rng.chance(0.25) ? 1 + rng.int(this.bad(0.3) ? 12 : 2) : 0;
+    let rest = fragment;
+    for (let i = 0; i < splits; i++) {
+      const cut = rng.int(rest.length + 1);
+      pieces.push(rest.subarray(0, cut));
+      rest = rest.subarray(cut);
+    }
+    pieces.push(rest);
+    let flags = endStream ? w.F.END_STREAM : 0;
+    if (pieces.length === 1) flags |= w.F.END_HEADERS;
+    let first: Uint8Array = pieces[0]!;
+    if (rng.chance(0.1)) {
+      flags |= w.F.PRIORITY;
+      const dep = this.bad(0.2) ? streamId : this.streamId();
+      first = w.concat([
+        Uint8Array.of((dep >>> 24) | (rng.chance(0.3) ? 0x80 : 0), dep >>> 16, dep >>> 8, dep),
+        Uint8Array.of(rng.int(256)),
+        first,
+      ]);
+    }
+    const [f, payload] = this.padded(flags, first);
+    this.frames.push(w.frame(w.T.HEADERS, f, streamId, payload));
+    for (let i = 1; i < pieces.length; i++) {
+      const last = i === pieces.length - 1;
+      const sid = this.bad(0.05) ? this.streamId() : streamId;
+      this.frames.push(w.continuation(sid, pieces[i]!, last));
+    }
+  }
+
+  settingsFrame(): void {
+    const rng = this.rng;
+    const n = this.bad(0.1) ? 5 + rng.int(40) : rng.int(5);
+    const entries: Array<[number, number]> = [];
+    for (let i = 0; i < n; i++) {
+      const id = rng.chance(0.9) ? 1 + rng.int(9) : rng.int(0x10000);
+      const wild = this.bad(0.3);
+      let value: number;
+      switch (id) {
+        case 2:
+          // A server must not send ENABLE_PUSH = 1 (RFC 9113 §6.5.2).
+          value = wild ? rng.u32() : this.role === "client" ? 0 : rng.int(2);
+          break;
+        case 8:
+        case 9:
+          value = wild ? rng.u32() : rng.int(2);
+          break;
+        case 4:
+          value = wild ? rng.u32() : rng.pick([0, 1, 10, 65_535, 1 << 20]);
+          break;
+        case 5:
+          value = wild ? rng.u32() : rng.pick([16_384, 20_000, 2 ** 24 - 1]);
+          this.touchedMaxFrameSize = true;
+          break;
+        default:
+          value = wild ? rng.u32() : rng.int(100_000);
+      }
+      entries.push([id, value]);
+    }
+    this.frames.push(w.settings(entries));
+  }
+
+  generate(): void {
+    const rng = this.rng;
+    if (this.role === "server") {
+      if (!this.bad(0.02)) this.frames.push(w.PREFACE);
+    }
+    if (!this.bad(0.03)) this.settingsFrame();
+    if (this.role === "server" && !this.bad(0.5)) {
+      this.headerBlock(this.newStreamId(), "request", this.rng.chance(0.5));
+    }
+    const count = 2 + rng.int(rng.chance(0.1) ? 60 : 18);
+    for (let i = 0; i < count; i++) this.step();
+  }
+
+  step(): void {
+    const rng = this.rng;
+    const r = rng.int(100);
+    if (r < 18) {
+      // a new request / (client role) a response on an open stream
+      if (this.role === "server") {
+        this.headerBlock(this.newStreamId(), "request", rng.chance(0.6));
+      } else {
+        this.headerBlock(rng.pick(this.pool), "response", rng.chance(0.4));
+      }
+    } else if (r < 23) {
+      this.headerBlock(this.streamId(), "trailers", rng.chance(0.8));
+    } else if (r < 37) {
+      const [flags, payload] = this.padded(
+        rng.chance(0.3) ? w.F.END_STREAM : 0,
+        new Uint8Array(rng.chance(0.2) ? 0 : rng.int(this.bad(0.05) ? 20_000 : 200)),
+      );
+      this.frames.push(w.frame(w.T.DATA, flags, this.streamId(), payload));
+    } else if (r < 45) {
+      const inc = this.bad(0.2) ? rng.u32() : 1 + rng.int(100_000);
+      this.frames.push(w.windowUpdate(rng.chance(0.4) ? 0 : this.streamId(), inc));
+    } else if (r < 51) {
+      this.frames.push(w.ping(rng.int(1000), rng.chance(0.2)));
+    } else if (r < 55) {
+      this.settingsFrame();
+    } else if (r < 58) {
+      this.frames.push(w.settingsAck());
+    } else if (r < 65) {
+      this.frames.push(w.rstStream(this.streamId(), rng.chance(0.8) ? rng.int(14) : rng.u32()));
+    } else if (r < 71) {
+      const sid = this.streamId();
+      this.frames.push(
+        w.priority(sid, this.bad(0.1) ? sid : this.streamId(), 1 + rng.int(256), rng.chance(0.2)),
+      );
+    } else if (r < 75 && (this.role === "server" || this.bad(1))) {
+      // PRIORITY_UPDATE: only a client may send it (RFC 9218 §7.1).
+      this.frames.push(
+        w.priorityUpdate(this.streamId(), rng.pick(["u=1", "u=7, i", "i", "u=9", "", "garbage;;"])),
+      );
+    } else if (r < 77) {
+      this.frames.push(w.goAway(this.streamId(), rng.chance(0.7) ? rng.int(14) : rng.u32()));
+    } else if (r < 84) {
+      const type = rng.chance(0.8)
+        ? 0x20 + rng.int(0xe0)
+        : rng.pick([0xa, 0xb, 0xc, 0xd, 0xe, 0xf]);
+      this.frames.push(w.frame(type, rng.int(256), this.streamId(), rng.bytes(rng.int(30))));
+    } else if (r < 88 && (this.role === "client" || this.bad(1))) {
+      // PUSH_PROMISE: legal only from a server, on an open client stream.
+      const parent = this.role === "client" ? rng.pick(this.pool) : this.streamId();
+      const promised = this.role === "client" ? this.newStreamId() : this.streamId();
+      this.frames.push(
+        w.pushPromise(parent, promised, this.hpack(this.fieldList("request")), !this.bad(0.1)),
+      );
+      if (this.role === "client" && rng.chance(0.6)) {
+        this.headerBlock(promised, "response", rng.chance(0.5));
+      }
+    } else if (r < 91 && this.bad(1)) {
+      this.frames.push(
+        w.continuation(this.streamId(), this.hpack(this.fieldList("trailers")), rng.chance(0.5)),
+      );
+    } else if (r < 94) {
+      // empty frames (CVE-2019-9518 shapes)
+      const type = this.bad(0.5) ? w.T.CONTINUATION : rng.pick([w.T.DATA, w.T.HEADERS]);
+      const flags = type === w.T.DATA || this.bad(0.5) ? 0 : w.F.END_HEADERS;
+      this.frames.push(w.frame(type, flags, this.streamId()));
+    } else if (r < 97) {
+      // a rapid-reset pair
+      const sid = this.role === "server" ? this.newStreamId() : rng.pick(this.pool);
+      this.headerBlock(sid, this.role === "server" ? "request" : "response", false);
+      this.frames.push(w.rstStream(sid, 8));
+    } else if (this.chaos === 2) {
+      // frame whose header lies about its length
+      this.frames.push(
+        w.frame(
+          rng.int(11),
+          rng.int(256),
+          this.streamId(),
+          rng.bytes(rng.int(20)),
+          rng.u32() & 0xff_ffff,
+        ),
+      );
+    } else {
+      this.frames.push(w.ping(rng.int(1000)));
+    }
+  }
+}
+
+function mutate(frames: Uint8Array[], rng: Rng, chaos: 0 | 1 | 2): void {
+  const count = chaos === 0
+    ? 0
+    : chaos === 1
+    ? rng.int(2)
+    : rng.chance(0.2)
+    ? 0
+    : 1 + rng.int(rng.chance(0.2) ? 8 : 3);
+  const start = frames.length > 0 && frames[0]!.length === 24 ? 1 : 0; // keep the preface mostly intact
+  for (let m = 0; m < count && frames.length > start; m++) {
+    const i = start + rng.int(frames.length - start);
+    const f = frames[i]!.slice();
+    switch (rng.int(10)) {
+      case 0: // flip a flag bit
+        if (f.length >= 9) f[4]! ^= 1 << rng.int(8);
+        break;
+      case 1: { // change the announced length
+        if (f.length < 9) break;
+        const len = rng.chance(0.5)
+          ? Math.max(0, f.length - 9 + rng.int(9) - 4)
+          : rng.u32() & 0xff_ffff;
+        f[0] = len >>> 16;
+        f[1] = (len >>> 8) & 0xff;
+        f[2] = len & 0xff;
+        break;
+      }
+      case 2: { // change the stream id
+        if (f.length < 9) break;
+        const sid = rng.chance(0.5) ? rng.int(10) : rng.int(2 ** 32);
+        new DataView(f.buffer).setUint32(5, sid);
+        break;
+      }
+      case 3: // change the type
+        if (f.length >= 9) f[3] = rng.chance(0.8) ? rng.int(11) : rng.int(256);
+        break;
+      case 4: // truncate
+        frames[i] = f.subarray(0, rng.int(f.length + 1));
+        continue;
+      case 5: { // repeat
+        const n = 1 + rng.int(rng.chance(0.1) ? 40 : 4);
+        frames.splice(i, 0, ...Array<Uint8Array>(n).fill(f));
+        continue;
+      }
+      case 6: { // reorder
+        const j = start + rng.int(frames.length - start);
+        frames[i] = frames[j]!;
+        frames[j] = f;
+        continue;
+      }
+      case 7: { // splice random bytes into the frame
+        const at = rng.int(f.length + 1);
+        frames[i] = w.concat([f.subarray(0, at), rng.bytes(1 + rng.int(8)), f.subarray(at)]);
+        continue;
+      }
+      case 8: // delete
+        frames.splice(i, 1);
+        continue;
+      default: // overwrite a byte
+        if (f.length > 0) f[rng.int(f.length)] = rng.int(256);
+    }
+    frames[i] = f;
+  }
+}
+
+// --- execution and checks ------------------------------------------------------
+
+const SERVER_EVENTS = new Set([
+  "RequestReceived",
+  "TrailersReceived",
+  "DataReceived",
+  "WindowUpdated",
+  "RemoteSettingsChanged",
+  "SettingsAcknowledged",
+  "PingReceived",
+  "PingAckReceived",
+  "StreamEnded",
+  "StreamReset",
+  "PriorityUpdated",
+  "ConnectionTerminated",
+  "UnknownFrameReceived",
+]);
+const CLIENT_EVENTS = new Set([
+  ...[...SERVER_EVENTS].filter((name) => name !== "RequestReceived"),
+  "ResponseReceived",
+  "InformationalResponseReceived",
+  "PushedStreamReceived",
+  "AlternativeServiceAvailable",
+  "OriginReceived",
+]);
+
+const MAX_WINDOW = 2 ** 31 - 1;
+/** The largest control frame the engine emits in reply to input, GOAWAY debug data included. */
+const MAX_REPLY_FRAME = 9 + 8 + 256;
+
+function fail(message: string): never {
+  throw new FuzzFailure(message);
+}
+
+function isAllowedApiError(e: unknown): boolean {
+  return e instanceof TypeError || e instanceof RangeError || e instanceof H2Error;
+}
+
+/** Everything about one input, for the checks and for the failure report. */
+interface RunState {
+  conn: H2Connection;
+  role: Role;
+  config: Config;
+  wire: Uint8Array[];
+  /** Bytes produced by receiveData since the last full drain. */
+  replyBytes: number;
+  streams: Set<number>;
+  dataReceived: Array<[number, number]>;
+  error: H2Error | undefined;
+  highestInbound: number;
+  events: number;
+}
+
+function drain(s: RunState, amount?: number): void {
+  const before = s.conn.outboundBufferSize;
+  const out = amount === undefined ? s.conn.dataToSend() : s.conn.dataToSend(amount);
+  const expected = amount === undefined ? before : Math.min(amount, before);
+  if (out.length !== expected) {
+    fail(
+      `dataToSend(${amount ?? ""}) returned ${out.length} bytes, outboundBufferSize said ${before}`,
+    );
+  }
+  if (s.conn.outboundBufferSize !== before - out.length) {
+    fail(
+      `outboundBufferSize is ${s.conn.outboundBufferSize} after draining ${out.length} of ${before}`,
+    );
+  }
+  if (out.length > 0) s.wire.push(out);
+  if (s.conn.outboundBufferSize === 0) s.replyBytes = 0;
+}
+
+function checkInvariants(s: RunState): void {
+  const conn = s.conn;
+  const open = conn.openInboundStreams;
+  if (open > s.config.maxConcurrentStreams) {
+    fail(
+      `openInboundStreams ${open} exceeds maxConcurrentStreams ${s.config.maxConcurrentStreams}`,
+    );
+  }
+  const highest = conn.highestInboundStreamId;
+  if (highest < s.highestInbound) {
+    fail(`highestInboundStreamId went down: ${s.highestInbound} → ${highest}`);
+  }
+  s.highestInbound = highest;
+  const inbound = conn.inboundFlowControlWindow;
+  const outbound = conn.outboundFlowControlWindow;
+  if (!(inbound >= 0 && inbound <= MAX_WINDOW)) {
+    fail(`connection receive window out of range: ${inbound}`);
+  }
+  if (!(outbound >= 0 && outbound <= MAX_WINDOW)) {
+    fail(`connection send window out of range: ${outbound}`);
+  }
+  for (const id of s.streams) {
+    for (const get of [conn.localFlowControlWindow, conn.remoteFlowControlWindow]) {
+      let value: number;
+      try {
+        value = get.call(conn, id);
+      } catch (e) {
+        if (!isAllowedApiError(e)) throw e;
+        s.streams.delete(id); // closed or never opened: stop asking (errors are costly)
+        break;
+      }
+      if (!(Number.isSafeInteger(value) && Math.abs(value) <= MAX_WINDOW)) {
+        fail(`stream ${id} window out of range: ${value}`);
+      }
+    }
+  }
+  const cap = (s.config.maxQueuedControlFrames + 2) * MAX_REPLY_FRAME;
+  if (s.replyBytes > cap) {
+    fail(`receiveData queued ${s.replyBytes} reply bytes without a drain (bound ${cap})`);
+  }
+}
+
+function checkEvents(s: RunState, events: unknown): void {
+  if (!Array.isArray(events)) fail(`receiveData returned ${String(events)}, not an array`);
+  const allowed = s.role === "server" ? SERVER_EVENTS : CLIENT_EVENTS;
+  for (const event of events) {
+    const type = (event as { type?: unknown }).type;
+    if (typeof type !== "string" || !allowed.has(type)) {
+      fail(`unexpected event ${String(type)} for a ${s.role}`);
+    }
+    s.events++;
+    const e = event as { streamId?: number; flowControlledLength?: number; data?: Uint8Array };
+    if (typeof e.streamId === "number" && e.streamId > 0) s.streams.add(e.streamId);
+    if (type === "DataReceived") {
+      if (!(e.data instanceof Uint8Array) || e.flowControlledLength! < e.data.length) {
+        fail(`DataReceived with flowControlledLength ${e.flowControlledLength} < data length`);
+      }
+      s.dataReceived.push([e.streamId!, e.flowControlledLength!]);
+    }
+  }
+}
+
+function randomAction(s: RunState, rng: Rng): void {
+  const conn = s.conn;
+  const ids = [...s.streams];
+  const sid = ids.length > 0 && rng.chance(0.85) ? rng.pick(ids) : 1 + rng.int(9);
+  const end = rng.chance(0.4);
+  const before = conn.outboundBufferSize;
+  try {
+    switch (rng.int(9)) {
+      case 0:
+        if (s.role === "client") {
+          const id = conn.getNextAvailableStreamId();
+          s.streams.add(id);
+          conn.sendHeaders(id, w.GET, { endStream: end });
+        } else {conn.sendHeaders(sid, [[":status", rng.pick(["200", "404", "103"])]], {
+            endStream: end,
+          });}
+        break;
+      case 1:
+        conn.sendData(sid, new Uint8Array(rng.int(rng.chance(0.1) ? 70_000 : 300)), {
+          endStream: end,
+        });
+        break;
+      case 2:
+        conn.resetStream(sid, rng.int(14));
+        break;
+      case 3: {
+        const acked = s.dataReceived.length > 0 && rng.chance(0.8)
+          ? s.dataReceived.splice(rng.int(s.dataReceived.length), 1)[0]!
+          : [sid, rng.int(70_000)] as [number, number];
+        conn.acknowledgeReceivedData(acked[1], acked[0]);
+        break;
+      }
+      case 4:
+        conn.ping(rng.bytes(rng.chance(0.95) ? 8 : rng.int(12)));
+        break;
+      case 5:
+        conn.endStream(sid);
+        break;
+      case 6:
+        conn.incrementFlowControlWindow(1 + rng.int(100_000), rng.chance(0.5) ? sid : undefined);
+        break;
+      case 7:
+        conn.sendHeaders(sid, [["x-trailer", "1"]], { endStream: true });
+        break;
+      default:
+        conn.updateSettings({ 4: rng.int(100_000), 1: rng.pick([0, 4096]) });
+    }
+  } catch (e) {
+    if (!isAllowedApiError(e)) {
+      fail(`API call threw ${(e as Error)?.stack ?? String(e)}`);
+    }
+  }
+  // API output is the caller's own; it does not count against the reply bound.
+  if (conn.outboundBufferSize < before) fail("an API call shrank the output buffer");
+}
+
+function hex(bytes: Uint8Array): string {
+  const shown = bytes.subarray(0, 16_384);
+  let out = "";
+  for (const b of shown) out += b.toString(16).padStart(2, "0");
+  return bytes.length > shown.length ? `${out}… (${bytes.length} bytes)` : out;
+}
+
+function checkWire(s: RunState): void {
+  const out = w.concat(s.wire);
+  if (s.role === "client" && !w.startsWithPreface(out)) {
+    fail("client output does not start with the preface");
+  }
+  let frames: w.WireFrame[];
+  try {
+    frames = w.parseFrames(out, s.role === "client");
+  } catch (e) {
+    return fail(`output is not a whole number of frames: ${(e as Error).message}`);
+  }
+  if (frames[0]?.type !== w.T.SETTINGS || (frames[0].flags & w.F.ACK) !== 0) {
+    fail(
+      `the first frame sent is not SETTINGS (RFC 9113 §3.4): ${
+        JSON.stringify(
+          frames.slice(0, 3).map((f) => [f.type, f.flags, f.streamId, f.payload.length]),
+        )
+      }`,
+    );
+  }
+  const goaways = w.goAways(frames);
+  if (s.error === undefined) {
+    if (goaways.length > 0) {
+      fail(`GOAWAY ${JSON.stringify(goaways)} sent without a connection error`);
+    }
+    return;
+  }
+  if (goaways.length !== 1) {
+    fail(
+      `${goaways.length} GOAWAYs after ${s.error.name}(${s.error.detail}); expected exactly one`,
+    );
+  }
+  if (frames.at(-1)!.type !== w.T.GOAWAY) fail("the GOAWAY is not the last frame sent");
+  if (goaways[0]!.errorCode !== s.error.errorCode) {
+    fail(`GOAWAY code ${goaways[0]!.errorCode} but ${s.error.name}.errorCode ${s.error.errorCode}`);
+  }
+  if (s.conn.isClosed !== true) fail("isClosed is not true after a connection error");
+}
+
+/** Runs one generated input; returns its state or throws a FuzzFailure. */
+export function runInput(
+  role: Role,
+  seed: number,
+): { input: Uint8Array; error: H2Error | undefined; events: number; chaos: number } {
+  const rng = new Rng(seed);
+  const config = pickConfig(rng);
+  const chaos = rng.pick([0, 0, 0, 1, 1, 1, 2, 2, 2, 2] as const);
+  const conv = new Conversation(rng, role, chaos);
+  conv.generate();
+  mutate(conv.frames, rng, chaos);
+  let input = w.concat(conv.frames);
+  if (chaos === 2 && rng.chance(0.1)) {
+    const head = role === "server" && rng.chance(0.8)
+      ? w.concat([w.PREFACE, w.settings()])
+      : new Uint8Array(0);
+    input = w.concat([head, rng.bytes(rng.int(300))]);
+  }
+  const clock = config.clock;
+  const options: ConstructorParameters<typeof H2Connection>[0] = { clientSide: role === "client" };
+  if (config.limits !== undefined) options.limits = config.limits;
+  if (clock !== undefined) options.now = () => clock.t;
+  const conn = new H2Connection(options);
+  const s: RunState = {
+    conn,
+    role,
+    config,
+    wire: [],
+    replyBytes: 0,
+    streams: new Set(),
+    dataReceived: [],
+    error: undefined,
+    highestInbound: 0,
+    events: 0,
+  };
+  try {
+    conn.initiateConnection();
+    if (role === "client") {
+      for (const [id, end] of [[1, true], [3, false], [5, false]] as const) {
+        conn.sendHeaders(id, w.GET, { endStream: end });
+        s.streams.add(id);
+      }
+    }
+    if (rng.chance(0.7)) drain(s);
+    let offset = 0;
+    const oneByte = input.length <= 3_000 && rng.chance(0.05);
+    while (offset < input.length) {
+      const size = oneByte
+        ? 1
+        : rng.chance(0.3)
+        ? input.length - offset
+        : 1 + rng.int(input.length - offset);
+      const chunk = input.subarray(offset, offset + size);
+      offset += size;
+      if (clock !== undefined) clock.t += rng.chance(0.8) ? rng.int(50) : rng.int(5_000);
+      const before = conn.outboundBufferSize;
+      let events: unknown;
+      try {
+        events = conn.receiveData(chunk);
+      } catch (e) {
+        if (!(e instanceof H2Error)) {
+          fail(`receiveData threw a non-H2Error: ${(e as Error)?.stack ?? String(e)}`);
+        }
+        // The engine wraps its own crashes as INTERNAL_ERROR "internal_error": still a crash.
+        if (
+          e.detail === "internal_error" || e.cause !== undefined && !(e.cause instanceof H2Error)
+        ) {
+          const cause = e.cause as Error | undefined;
+          fail(`receiveData crashed (${e.detail}): ${cause?.stack ?? String(cause)}`);
+        }
+        s.error = e;
+        break;
+      }
+      s.replyBytes += conn.outboundBufferSize - before;
+      checkEvents(s, events);
+      checkInvariants(s);
+      if (rng.chance(0.3)) randomAction(s, rng);
+      const d = rng.next();
+      if (d < 0.4) drain(s);
+      else if (d < 0.45) drain(s, rng.int(64));
+    }
+    if (s.error !== undefined) {
+      // The transport would close now; a stray late read must still be harmless.
+      try {
+        conn.receiveData(rng.bytes(rng.int(40)));
+      } catch (e) {
+        if (!(e instanceof H2Error)) {
+          fail(`receiveData after close threw ${(e as Error)?.stack ?? String(e)}`);
+        }
+      }
+      if (conn.outboundBufferSize > 0) {
+        // Only what was pending plus nothing new of type GOAWAY is checked by checkWire.
+      }
+    }
+    drain(s);
+    checkWire(s);
+  } catch (e) {
+    const reason = e instanceof FuzzFailure
+      ? e.message
+      : `harness: ${(e as Error)?.stack ?? String(e)}`;
+    throw new FuzzFailure(
+      `${role} input seed ${seed} (chaos ${chaos}, limits: ${
+        config.limits ? "tiny" : "default"
+      }, clock: ${!!clock}): ${reason}\n` +
+        `input (${input.length} bytes): ${hex(input)}`,
+      { cause: e },
+    );
+  }
+  return { input, error: s.error, events: s.events, chaos };
+}
+
+/**
+ * Runs `runs` inputs for one role from `seed`. Throws a FuzzFailure naming
+ * `FUZZ_SEED`, the input index and the input hex on the first violation.
+ */
+export function runFuzz(
+  options: { role: Role; seed: number; runs: number; deadlineMs?: number },
+): FuzzStats {
+  const started = performance.now();
+  const stats: FuzzStats = {
+    role: options.role,
+    inputs: 0,
+    bytes: 0,
+    events: 0,
+    connectionErrors: 0,
+    details: new Map(),
+    ms: 0,
+  };
+  for (let i = 0; i < options.runs; i++) {
+    if (options.deadlineMs !== undefined && performance.now() - started > options.deadlineMs) break;
+    let result;
+    try {
+      result = runInput(options.role, inputSeed(options.seed, i));
+    } catch (e) {
+      if (e instanceof FuzzFailure) {
+        throw new FuzzFailure(`FUZZ_SEED=${options.seed} index ${i}: ${e.message}`, { cause: e });
+      }
+      throw e;
+    }
+    stats.inputs++;
+    stats.bytes += result.input.length;
+    stats.events += result.events;
+    if (result.error !== undefined) {
+      stats.connectionErrors++;
+      const key = `${result.error.name}:${result.error.detail}`;
+      stats.details.set(key, (stats.details.get(key) ?? 0) + 1);
+    }
+  }
+  stats.ms = performance.now() - started;
+  return stats;
+}

@@ -1,0 +1,47 @@
+/**
+ * The seeded CI pass of the structure-aware `receiveData` fuzzer (see
+ * `_fuzzer.ts` for the generator and the properties). `FUZZ_SEED` and
+ * `FUZZ_RUNS` override the seed and the number of inputs per role; a failure
+ * prints the seed, the input index, the input's own seed and its hex.
+ * `deno task fuzz` (bench/fuzz.ts) runs the same fuzzer for longer.
+ */
+
+import assert from "node:assert/strict";
+import { runFuzz } from "./_fuzzer.ts";
+
+function env(name: string): string | undefined {
+  return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted"
+    ? Deno.env.get(name)
+    : undefined;
+}
+
+const SEED = Number(env("FUZZ_SEED") ?? 20_261_125) >>> 0;
+const RUNS = Number(env("FUZZ_RUNS") ?? 50_000);
+
+for (const role of ["server", "client"] as const) {
+  Deno.test(
+    `H2Connection (${role}) turns ${RUNS} fuzzed conversations into events or one GOAWAY, with bounded output`,
+    () => {
+      // RFC 9113 §5.4.1: a connection error ends with exactly one GOAWAY; anything else is an event.
+      const stats = runFuzz({ role, seed: SEED, runs: RUNS });
+      assert.equal(stats.inputs, RUNS);
+      // The generator must keep reaching both outcomes, or the pass proves little.
+      assert.ok(
+        stats.connectionErrors > RUNS / 20,
+        `only ${stats.connectionErrors} connection errors`,
+      );
+      assert.ok(
+        stats.connectionErrors < RUNS * 0.95,
+        `${stats.connectionErrors} connection errors`,
+      );
+      const top = [...stats.details].sort((a, b) => b[1] - a[1]).slice(0, 12);
+      console.log(
+        `fuzz ${role}: seed ${SEED}, ${stats.inputs} inputs, ${stats.bytes} bytes, ` +
+          `${stats.events} events, ${stats.connectionErrors} connection errors in ` +
+          `${(stats.ms / 1000).toFixed(1)} s; top details: ${
+            top.map(([k, n]) => `${k}=${n}`).join(" ")
+          }`,
+      );
+    },
+  );
+}
