@@ -102,3 +102,73 @@ Deno.bench({
     encodeMix();
   },
 });
+
+const SMALL_WIRE: Uint8Array = (() => {
+  const w = new FrameWriter();
+  for (let i = 0; i < 2_000; i++) {
+    w.headers(1 + 2 * i, BLOCK.subarray(0, 20), { maxFrameSize: MAX_FRAME_SIZE, endStream: true });
+    w.windowUpdate(1 + 2 * i, 1024);
+    w.ping(PING);
+    w.rstStream(1 + 2 * i, 8);
+    w.data(1 + 2 * i, BLOCK.subarray(0, 16));
+  }
+  return w.take();
+})();
+const SMALL_CHUNKS: Uint8Array[] = [];
+for (let at = 0; at < SMALL_WIRE.length; at += 16_384) {
+  SMALL_CHUNKS.push(SMALL_WIRE.slice(at, at + 16_384));
+}
+
+function decodeSmall(): number {
+  let frames = 0;
+  for (const chunk of SMALL_CHUNKS) {
+    decoder.push(chunk);
+    while (decoder.next() !== undefined) frames++;
+  }
+  if (frames !== 10_000) throw new Error(`decoded ${frames} frames`);
+  return frames;
+}
+
+function encodeSmall(): number {
+  for (let i = 0; i < 2_000; i++) {
+    writer.headers(1 + 2 * i, BLOCK.subarray(0, 20), {
+      maxFrameSize: MAX_FRAME_SIZE,
+      endStream: true,
+    });
+    writer.windowUpdate(1 + 2 * i, 1024);
+    writer.ping(PING);
+    writer.rstStream(1 + 2 * i, 8);
+    writer.data(1 + 2 * i, BLOCK.subarray(0, 16));
+    if (i % 20 === 19) writer.take();
+  }
+  return writer.take().length;
+}
+
+/** Frames per second of `fn` (10,000 frames per call) over ~150 ms. */
+function framesPerSecond(fn: () => unknown): string {
+  for (let i = 0; i < 10; i++) fn();
+  const start = performance.now();
+  let runs = 0;
+  while (performance.now() - start < 150) {
+    fn();
+    runs++;
+  }
+  return `${((10_000 * runs) / ((performance.now() - start) / 1000) / 1e6).toFixed(1)} M frames/s`;
+}
+
+Deno.bench({
+  name: `decode 10,000 small frames in 16 KiB chunks [~${framesPerSecond(decodeSmall)}]`,
+  group: "small frames",
+  baseline: true,
+  fn: () => {
+    decodeSmall();
+  },
+});
+
+Deno.bench({
+  name: `encode 10,000 small frames, take() per 100 [~${framesPerSecond(encodeSmall)}]`,
+  group: "small frames",
+  fn: () => {
+    encodeSmall();
+  },
+});
