@@ -128,6 +128,17 @@ export class BlockDecoder {
   constructor(tableSize = 4096) {
     this.#d = new TestHpackDecoder(tableSize);
   }
+  /** The SETTINGS_HEADER_TABLE_SIZE we advertised (the largest size update allowed). */
+  get maxTableSize(): number {
+    return this.#d.maxTableSize;
+  }
+  set maxTableSize(size: number) {
+    this.#d.maxTableSize = size;
+  }
+  /** Octets currently in the dynamic table (RFC 7541 §4.1). */
+  get tableSize(): number {
+    return this.#d.tableSize;
+  }
   /** Decode one complete header block into [name, value] pairs and never-indexed names. */
   decode(block: Uint8Array): { fields: [string, string][]; neverIndexed: string[] } {
     return this.#d.decode(block);

@@ -46,6 +46,11 @@ export class TestHpackDecoder {
     this.#max = maxTableSize;
   }
 
+  /** Octets currently in the dynamic table (RFC 7541 §4.1). */
+  get tableSize(): number {
+    return this.#size;
+  }
+
   /** Current dynamic table [name, value] entries, newest first. */
   get dynamicTable(): readonly (readonly [string, string])[] {
     return this.#dynamic;

@@ -232,6 +232,17 @@ export class Peer {
     assert.ok(last && last.type === "GOAWAY", `expected a GOAWAY last, got ${JSON.stringify(out)}`);
     assert.equal(last.errorCode, codeName(want));
     if (lastStreamId !== undefined) assert.equal(last.lastStreamId, lastStreamId);
+    assert.equal(this.conn.isClosed, true, "the connection is closed after a connection error");
+  }
+
+  /** Tell the HPACK decoder what table size we (the peer) advertised. */
+  setHeaderTableSize(size: number): void {
+    this.#decoder.maxTableSize = size;
+  }
+
+  /** Octets in the connection's HPACK dynamic table as our decoder mirrors it (RFC 7541 §4.1). */
+  get hpackTableSize(): number {
+    return this.#decoder.tableSize;
   }
 
   /**

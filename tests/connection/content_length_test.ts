@@ -100,3 +100,28 @@ Deno.test("H2Connection (client) resets a response longer than its content-lengt
   peer.trySend(frames.data(1, "abcd"));
   peer.expectStreamError(1, "PROTOCOL_ERROR", { event: true });
 });
+
+Deno.test("H2Connection accepts trailers after a body that matches content-length (RFC 9113 §8.1, §8.1.1)", () => {
+  // RFC 9113 §8.1.1: only DATA payloads count.
+  const peer = ready("server");
+  peer.send(
+    frames.headers(1).request("POST", "/", [["content-length", "3"]]),
+    frames.data(1, "abc"),
+    frames.headers(1).fields([["x-t", "1"]]).endStream(),
+  );
+  assert.deepEqual(peer.eventTypes(), [
+    "RequestReceived",
+    "DataReceived",
+    "TrailersReceived",
+    "StreamEnded",
+  ]);
+  peer.expectIdle();
+});
+
+Deno.test("H2Connection (client) resets a GET response that ends with HEADERS despite a non-zero content-length (RFC 9113 §8.1.1)", () => {
+  // RFC 9113 §8.1.1: only responses defined to have no content (HEAD, 204, 304) may do so.
+  const peer = ready("client");
+  peer.openStream(1, { endStream: true });
+  peer.trySend(frames.headers(1).response(200, [["content-length", "10"]]).endStream());
+  peer.expectStreamError(1, "PROTOCOL_ERROR", { event: true });
+});

@@ -1,6 +1,6 @@
 // RFC 9113 §6.8: GOAWAY sent and received, graceful shutdown, both roles.
 import assert from "node:assert/strict";
-import { frames } from "../_helpers/frames.ts";
+import { frames, hpack } from "../_helpers/frames.ts";
 import { Peer, ready, request } from "../_helpers/peer.ts";
 
 Deno.test("H2Connection reports a received GOAWAY as ConnectionTerminated with code, last stream and debug data (RFC 9113 §6.8)", async (t) => {
@@ -174,3 +174,19 @@ Deno.test("H2Connection rejects GOAWAY on a stream other than 0 and GOAWAY short
 function hexToBytes(h: string): number[] {
   return h.match(/../g)!.map((x) => parseInt(x, 16));
 }
+
+Deno.test("H2Connection still decodes header blocks of streams it ignores after GOAWAY, keeping HPACK in sync (RFC 9113 §6.8, §4.3)", () => {
+  // RFC 9113 §6.8: ignored streams' frames "that alter connection state cannot be completely ignored ... HEADERS, PUSH_PROMISE, and CONTINUATION frames MUST be minimally processed to ensure that the state maintained for field section compression is consistent"
+  const peer = ready("server");
+  peer.openStream(1);
+  peer.conn.closeConnection();
+  peer.expectGoAway(1, "NO_ERROR");
+  peer.send(
+    frames.headers(3).block(hpack.encode(request()), hpack.literalIndexed("x-sync", "1"))
+      .endStream(),
+  );
+  assert.ok(!peer.eventTypes().includes("RequestReceived"));
+  peer.read();
+  peer.send(frames.headers(1).block(hpack.indexed(62)).endStream());
+  assert.deepEqual(peer.event("TrailersReceived").headers, [["x-sync", "1"]]);
+});

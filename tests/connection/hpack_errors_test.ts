@@ -47,3 +47,12 @@ Deno.test("H2Connection decodes a bad block split over CONTINUATION only at END_
   peer.trySend(frames.continuation(1, bytes()).endHeaders());
   peer.expectConnectionError("COMPRESSION_ERROR");
 });
+
+Deno.test("H2Connection rejects an HPACK string length of 2^28 at once, without allocating it (RFC 7541 §5.2, RFC 9113 §4.3)", () => {
+  // RFC 7541 §5.2: the length prefix is an integer; a length past the block is a decoding error.
+  const peer = ready("server");
+  peer.trySend(
+    frames.headers(1).block(bytes(0x00, 0x7f, 0x81, 0xff, 0xff, 0x7f, "abc")).endStream(),
+  );
+  peer.expectConnectionError("COMPRESSION_ERROR");
+});

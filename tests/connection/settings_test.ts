@@ -272,3 +272,33 @@ Deno.test("H2Connection rejects an INITIAL_WINDOW_SIZE change that overflows a s
     });
   }
 });
+
+Deno.test("H2Connection keeps its HPACK encoder table at 4096 octets even when the peer allows more (RFC 7541 §4.2)", () => {
+  // RFC 7541 §4.2: the encoder may use any size up to the peer's limit; reference/http2-attacks.md row 14 caps it at 4096.
+  const peer = ready("server", { settings: frames.settings().headerTableSize(1 << 20) });
+  peer.setHeaderTableSize(1 << 20);
+  for (let i = 0; i < 20; i++) {
+    const id = 2 * i + 1;
+    peer.openStream(id, { endStream: true });
+    peer.conn.sendHeaders(id, [[":status", "200"], [`x-h${i}`, String(i).repeat(900)]], {
+      endStream: true,
+    });
+    const [h] = peer.read();
+    assert.deepEqual(h!.headers, [[":status", "200"], [`x-h${i}`, String(i).repeat(900)]]);
+    assert.ok(peer.hpackTableSize <= 4096, `dynamic table at ${peer.hpackTableSize} octets`);
+  }
+});
+
+Deno.test("H2Connection (client) opens no stream when the server allows none (RFC 9113 §5.1.2)", () => {
+  // RFC 9113 §5.1.2: SETTINGS_MAX_CONCURRENT_STREAMS = 0 is legal and blocks new streams.
+  const peer = ready("client", { settings: frames.settings().maxConcurrentStreams(0) });
+  assert.throws(
+    () =>
+      peer.conn.sendHeaders(1, [[":method", "GET"], [":scheme", "https"], [":path", "/"], [
+        ":authority",
+        "a",
+      ]]),
+    (e: Error) => e.name === "TooManyStreamsError",
+  );
+  peer.expectIdle();
+});
