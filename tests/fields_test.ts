@@ -817,3 +817,59 @@ Deno.test("validateInboundHeaders validates 10 000 typical requests quickly", ()
   const elapsed = performance.now() - start;
   assert.ok(elapsed < 1000, `took ${elapsed} ms`);
 });
+
+/** A small seeded PRNG (mulberry32) so failures print a reproducible seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** RFC 9113 §8.2.1 + RFC 9110 §5.1 written as regular expressions: the reference to agree with. */
+function referenceDetail(name: string, value: string): string | undefined {
+  if (!/^[!#$%&'*+\-.^_`|~0-9a-zA-Z]*$/.test(name) || name === "") {
+    return /[A-Z]/.test(name) ? "uppercase_header_name" : "invalid_header_name";
+  }
+  if (/[A-Z]/.test(name)) return "uppercase_header_name";
+  if (/^[ \t]|[ \t]$/.test(value)) return "header_value_whitespace";
+  if (/[\0\r\n]/.test(value)) return "invalid_header_value";
+  return undefined;
+}
+
+Deno.test("validateInboundHeaders agrees with a regex reference on random field octets", () => {
+  // RFC 9113 §8.2.1, seeded and bounded: 20 000 random fields.
+  const seed = Number(Deno.env.get("FIELDS_SEED") ?? 0x5eed);
+  const random = mulberry32(seed);
+  const interesting = [0x00, 0x09, 0x0a, 0x0d, 0x20, 0x3a, 0x41, 0x5a, 0x61, 0x7f, 0x80, 0xff];
+  const octet = () =>
+    random() < 0.3
+      ? interesting[Math.floor(random() * interesting.length)]!
+      : random() < 0.8
+      ? 0x61 + Math.floor(random() * 26)
+      : Math.floor(random() * 256);
+  const text = (max: number) =>
+    String.fromCharCode(...Array.from({ length: Math.floor(random() * max) }, octet));
+  let rejected = 0;
+  for (let i = 0; i < 20_000; i++) {
+    // "x-" keeps clear of the special names (te, host, connection, content-length, ...).
+    const name = random() < 0.05 ? "" : `x-${text(6)}`;
+    const value = text(8);
+    const expected = referenceDetail(name, value);
+    let actual: string | undefined;
+    try {
+      validateInboundHeaders(req([name, value]), REQUEST);
+    } catch (error) {
+      assert.ok(error instanceof ProtocolError, `seed ${seed}: ${error}`);
+      actual = error.detail;
+      rejected++;
+    }
+    const shown = JSON.stringify([name, value]);
+    assert.equal(actual, name === "" ? "empty_header_name" : expected, `seed ${seed}: ${shown}`);
+  }
+  assert.ok(rejected > 1000 && rejected < 19_000, `seed ${seed}: ${rejected} rejected`);
+});
