@@ -20,3 +20,5 @@ export {
   HpackEncoder,
   type HpackEncoderOptions,
 } from "./lib/hpack/encoder.ts";
+export { FrameDecoder, type FrameDecoderOptions } from "./lib/frame/decoder.ts";
+export { encodeFrame, FrameWriter } from "./lib/frame/encoder.ts";
