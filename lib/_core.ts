@@ -242,10 +242,10 @@ export class ConnectionCore {
     } else if (!this.closed.has(streamId)) {
       this.forget(streamId, ClosedBy.SEND_RST_STREAM);
     }
-    this.writer.rstStream(streamId, errorCode);
-    this.events.push(new StreamReset({ streamId, errorCode, remoteReset: false }));
     this.countControl(false);
     this.glitch("stream error");
+    this.writer.rstStream(streamId, errorCode);
+    this.events.push(new StreamReset({ streamId, errorCode, remoteReset: false }));
   }
 
   /**
@@ -257,8 +257,8 @@ export class ConnectionCore {
   creditConnection(size: number): void {
     const increment = this.inboundWindow.processBytes(size);
     if (increment > 0) {
-      this.writer.windowUpdate(0, increment);
       this.countControl(false);
+      this.writer.windowUpdate(0, increment);
     }
   }
 

@@ -310,8 +310,8 @@ function recvSettings(core: ConnectionCore, frame: SettingsFrame): void {
     );
   }
   const changed = core.applyRemoteSettings(entries);
-  core.writer.settingsAck();
   core.countControl(true);
+  core.writer.settingsAck();
   core.events.push(new RemoteSettingsChanged({ changedSettings: changed }));
 }
 
@@ -330,8 +330,8 @@ function recvPing(core: ConnectionCore, frame: PingFrame): void {
   }
   // RFC 9113 §6.7: "Receivers of a PING frame that does not include an ACK flag MUST send a
   // PING frame with the ACK flag set in response, with an identical frame payload."
-  core.writer.ping(pingData, { ack: true });
   core.countControl(true);
+  core.writer.ping(pingData, { ack: true });
   core.events.push(new PingReceived({ pingData }));
 }
 
@@ -362,9 +362,9 @@ function recvGoAway(core: ConnectionCore, frame: GoAwayFrame): void {
     }
   }
   if (errorCode !== ErrorCode.NO_ERROR) {
-    // The peer is closing because of an error: nothing we queued matters any more (python h2).
+    // The peer is closing because of an error: nothing more is processed. Unlike python h2 we
+    // keep the queued output (it may hold our SETTINGS or the last responses the peer wants).
     core.dead = true;
-    core.writer.clear();
   }
 }
 

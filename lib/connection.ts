@@ -716,11 +716,12 @@ export class H2Connection {
   /**
    * How much we may send on a stream now: the smaller of the connection and stream windows.
    *
-   * @param streamId The stream.
+   * @param streamId The stream, or 0 for the connection window alone.
    * @returns Octets (may be ≤ 0).
    * @throws {NoSuchStreamError|StreamClosedError} Unknown or closed stream.
    */
   localFlowControlWindow(streamId: number): number {
+    if (streamId === 0) return this.#core.outboundWindow;
     assertStreamId(streamId);
     return Math.min(this.#core.outboundWindow, this.#stream(streamId).outboundWindow);
   }
@@ -728,11 +729,12 @@ export class H2Connection {
   /**
    * How much the peer may send on a stream now.
    *
-   * @param streamId The stream.
+   * @param streamId The stream, or 0 for the connection window alone.
    * @returns Octets.
    * @throws {NoSuchStreamError|StreamClosedError} Unknown or closed stream.
    */
   remoteFlowControlWindow(streamId: number): number {
+    if (streamId === 0) return this.#core.inboundWindow.currentWindowSize;
     assertStreamId(streamId);
     return Math.min(
       this.#core.inboundWindow.currentWindowSize,
