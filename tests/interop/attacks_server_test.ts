@@ -328,6 +328,8 @@ async function checkAttack(a: Attack): Promise<void> {
     }
     // While attackers keep coming back, fresh connections are served promptly.
     const sieging = siege(server.port, a, SIEGE_MS);
+    let connections = 0;
+    void sieging.then((n) => connections = n);
     const times: number[] = [];
     await sleep(100);
     while (times.length < 3) times.push(await probe(server.port));
@@ -335,6 +337,14 @@ async function checkAttack(a: Attack): Promise<void> {
     times.push(await probe(server.port));
     for (const ms of times) assert.ok(ms < PROBE_DEADLINE_MS, `probe took ${ms} ms`);
     const { hwm } = memory(server.pid);
+    console.log(
+      `${a.name}: ${first.units} units → GOAWAY ${first.goaway.errorCode} "${first.goaway.debug}", ` +
+        `first RST ${JSON.stringify(first.firstReset)}, closed ${first.closed}; ` +
+        `${connections} attacking connections during probes of ` +
+        `${times.map((t) => t.toFixed(0)).join("/")} ms; peak RSS +${
+          ((hwm - baseline) / MiB).toFixed(1)
+        } MiB`,
+    );
     assert.ok(
       hwm - baseline < RSS_BUDGET,
       `server peak RSS grew ${((hwm - baseline) / MiB).toFixed(1)} MiB`,

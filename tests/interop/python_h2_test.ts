@@ -13,6 +13,7 @@ import {
   DataReceived,
   type H2Event,
   type HeaderField,
+  InformationalResponseReceived,
   PingAckReceived,
   PushedStreamReceived,
   RemoteSettingsChanged,
@@ -150,6 +151,7 @@ class PythonChild {
 // Our engine over a Deno.Conn: a small read/write loop.
 
 interface Response {
+  informational: HeaderField[][];
   headers?: HeaderField[];
   body: Uint8Array[];
   trailers?: HeaderField[];
@@ -223,7 +225,7 @@ class Endpoint {
   #response(streamId: number): Response {
     let response = this.responses.get(streamId);
     if (response === undefined) {
-      response = { body: [], ended: false };
+      response = { informational: [], body: [], ended: false };
       this.responses.set(streamId, response);
     }
     return response;
@@ -232,6 +234,8 @@ class Endpoint {
   #track(event: H2Event): void {
     if (event instanceof ResponseReceived) {
       this.#response(event.streamId).headers = event.headers;
+    } else if (event instanceof InformationalResponseReceived) {
+      this.#response(event.streamId).informational.push(event.headers);
     } else if (event instanceof DataReceived) {
       this.#response(event.streamId).body.push(event.data.slice());
       // python-h2.md §6.1: tell the engine the bytes were consumed, or the window stalls.
@@ -389,6 +393,15 @@ function describeError(error: unknown): string {
 
 function header(fields: readonly HeaderField[] | undefined, name: string): string | undefined {
   return fields?.find(([n]) => n === name)?.[1];
+}
+
+/** The same 30 kB of letters as big_value() in the python scripts. */
+function bigValue(size = 30_000): string {
+  let out = "";
+  for (let i = 0; i < size; i++) {
+    out += String.fromCharCode(0x61 + (i * 7 + Math.floor(i / 26)) % 26);
+  }
+  return out;
 }
 
 async function sha256(data: Uint8Array): Promise<string> {
@@ -625,6 +638,32 @@ Deno.test({
     }),
 });
 
+Deno.test("H2Connection client receives python h2's 103 before the final response", () =>
+  withPythonServer(async (client) => {
+    // RFC 9113 §8.1: zero or more 1xx HEADERS, then the final response.
+    const r = await client.response(await client.request("GET", "/informational"));
+    assert.deepEqual(r.informational, [[[":status", "103"], [
+      "link",
+      "</style.css>; rel=preload",
+    ]]]);
+    assert.deepEqual(r.headers, [[":status", "200"]]);
+    assert.equal(text(r.body), "final");
+    assert.ok(client.events.some((e) => e instanceof InformationalResponseReceived));
+  }));
+
+Deno.test("H2Connection client exchanges 30 kB header fields with python h2 (CONTINUATION)", () =>
+  withPythonServer(async (client) => {
+    // RFC 9113 §6.10: blocks above MAX_FRAME_SIZE continue in CONTINUATION frames, both ways.
+    const big = bigValue();
+    const r = await client.response(
+      await client.request("GET", "/big-headers", { extra: [["x-big", big]] }),
+    );
+    assert.equal(header(r.headers, ":status"), "200");
+    assert.equal(header(r.headers, "x-big") === big, true, "response x-big differs");
+    const echoed = new Map<string, string>(JSON.parse(text(r.body)));
+    assert.equal(echoed.get("x-big") === big, true, "request x-big differs");
+  }));
+
 // ---------------------------------------------------------------------------
 // Our engine as SERVER against python h2's client.
 
@@ -693,6 +732,15 @@ function serveRoutes(server: Endpoint): void {
     } else if (path === "/ping") {
       conn.ping(enc.encode("tsping01"));
       pingWaiters.push(streamId);
+    } else if (path === "/informational") {
+      conn.sendHeaders(streamId, [[":status", "103"], ["link", "</style.css>; rel=preload"]]);
+      respond(streamId, [[":status", "200"]], enc.encode("final"));
+    } else if (path === "/big-headers") {
+      respond(
+        streamId,
+        [[":status", "200"], ["x-big", bigValue()]],
+        enc.encode(JSON.stringify(request.headers)),
+      );
     } else if (path === "/goaway") {
       conn.sendHeaders(streamId, [[":status", "200"]]);
       conn.sendData(streamId, enc.encode("bye"), { endStream: true });
@@ -889,6 +937,28 @@ Deno.test({
     assert.equal(result.after.ended, true);
     assert.equal(JSON.parse(result.after.body)[3][1], "/after");
   },
+});
+
+Deno.test("python h2 client receives H2Connection server's 103 before the final response", async () => {
+  // RFC 9113 §8.1: informational responses precede the final one on the same stream.
+  const result = await withPythonClient("informational");
+  assert.deepEqual(result.informational, [[[":status", "103"], [
+    "link",
+    "</style.css>; rel=preload",
+  ]]]);
+  assert.deepEqual(result.response.headers, [[":status", "200"]]);
+  assert.equal(result.response.body, "final");
+});
+
+Deno.test("python h2 client exchanges 30 kB header fields with H2Connection server", async () => {
+  // RFC 9113 §6.10: HEADERS + CONTINUATION both ways, under MAX_HEADER_LIST_SIZE 65536.
+  const result = await withPythonClient("big");
+  assert.deepEqual(result, {
+    status: "200",
+    responseBigOk: true,
+    requestBigEchoedOk: true,
+    events: result.events,
+  });
 });
 
 // ---------------------------------------------------------------------------

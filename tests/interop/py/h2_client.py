@@ -10,7 +10,7 @@ asserts on it. Exit status 0 unless the script itself failed (exception,
 timeout, connection error), then the JSON has an "error" member.
 
 Scenarios: get, post (10 MiB echo), concurrent (200 streams), trailers, push,
-ping, goaway, malformed.
+ping, goaway, malformed, informational, big.
 """
 
 import argparse
@@ -257,6 +257,27 @@ def scenario_goaway(c):
             "terminated": c.terminated}
 
 
+def big_value(size=30000):
+    return "".join(chr(0x61 + (i * 7 + i // 26) % 26) for i in range(size))
+
+
+def scenario_informational(c):
+    sid = c.request("GET", "/informational")
+    c.wait(lambda: c.done(sid))
+    r = c.responses[sid]
+    return {"informational": [pairs(h) for h in r.informational], "response": summary(r)}
+
+
+def scenario_big(c):
+    sid = c.request("GET", "/big-headers", [("x-big", big_value())])
+    c.wait(lambda: c.done(sid))
+    r = c.responses[sid]
+    echoed = dict((n, v) for n, v in json.loads(bytes(r.body)))
+    return {"status": latin1(dict(r.headers).get(b":status")),
+            "responseBigOk": latin1(dict(r.headers).get(b"x-big")) == big_value(),
+            "requestBigEchoedOk": echoed.get("x-big") == big_value()}
+
+
 def scenario_malformed(c):
     """Malformed requests (RFC 9113 §8.1.1) must cost a stream, not the connection."""
     c.conn.config.validate_outbound_headers = False
@@ -277,6 +298,7 @@ SCENARIOS = {
     "get": scenario_get, "post": scenario_post, "concurrent": scenario_concurrent,
     "trailers": scenario_trailers, "push": scenario_push, "ping": scenario_ping,
     "goaway": scenario_goaway, "malformed": scenario_malformed,
+    "informational": scenario_informational, "big": scenario_big,
 }
 
 

@@ -13,6 +13,9 @@ Routes (the same ones tests/interop/python_h2_test.ts serves with our engine):
                    the headers JSON as the main response
   GET  /ping       sends PING "pyping01"; answers {"pingAck": "pyping01"} once ACKed
   GET  /goaway     200 "bye", then GOAWAY(NO_ERROR, last_stream_id = this stream)
+  GET  /informational  103 (link), then 200 "final"
+  GET  /big-headers    200 with a 30 kB x-big field (HEADERS + CONTINUATION), body
+                       the headers JSON
   *                200, JSON list of the request's [name, value] pairs, in order
 """
 
@@ -36,6 +39,11 @@ def latin1(b):
 
 def pairs(headers):
     return [[latin1(n), latin1(v)] for n, v in headers]
+
+
+def big_value(size=30000):
+    """30 kB of letters: with Huffman still more than one 16 kB frame (CONTINUATION)."""
+    return "".join(chr(0x61 + (i * 7 + i // 26) % 26) for i in range(size))
 
 
 class Stream:
@@ -163,6 +171,12 @@ class Connection:
         elif path == "/ping":
             c.ping(b"pyping01")
             self.ping_waiters.append(stream)
+        elif path == "/informational":
+            c.send_headers(sid, [(":status", "103"), ("link", "</style.css>; rel=preload")])
+            self.send(sid, [(":status", "200")], b"final")
+        elif path == "/big-headers":
+            self.send(sid, [(":status", "200"), ("x-big", big_value())],
+                      json.dumps(pairs(stream.headers)).encode())
         elif path == "/goaway":
             c.send_headers(sid, [(":status", "200")])
             c.send_data(sid, b"bye", end_stream=True)
