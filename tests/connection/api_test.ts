@@ -203,3 +203,72 @@ Deno.test("H2Connection rejects sending on a stream the peer reset with StreamCl
   );
   peer.expectIdle();
 });
+
+Deno.test("H2Connection refuses to send malformed messages: pseudo-headers in trailers, 1xx after the final response (RFC 9113 §8.1)", async (t) => {
+  // RFC 9113 §8.1: a response is HEADERS, then DATA, then optional trailers without pseudo-header fields.
+  await t.step("a pseudo-header in trailers", () => {
+    const peer = ready("server");
+    peer.openStream(1, { endStream: true });
+    peer.conn.sendHeaders(1, [[":status", "200"]]);
+    peer.read();
+    assert.throws(() =>
+      peer.conn.sendHeaders(1, [[":status", "200"], ["x", "1"]], { endStream: true })
+    );
+    peer.expectIdle();
+  });
+  await t.step("1xx after the final response", () => {
+    const peer = ready("server");
+    peer.openStream(1, { endStream: true });
+    peer.conn.sendHeaders(1, [[":status", "200"]]);
+    peer.read();
+    assert.throws(() => peer.conn.sendHeaders(1, [[":status", "103"]]));
+    peer.expectIdle();
+  });
+});
+
+Deno.test("H2Connection lets the peer use inbound window it granted with incrementFlowControlWindow (RFC 9113 §6.9)", () => {
+  // RFC 9113 §6.9: WINDOW_UPDATE on stream 0 raises the connection window beyond 65,535.
+  const peer = ready("server", { conn: { settings: { 4: 1_000_000 } } });
+  peer.openStream(1);
+  peer.conn.incrementFlowControlWindow(100_000);
+  peer.expect(frames.windowUpdate(0, 100_000));
+  for (let i = 0; i < 10; i++) peer.send(frames.data(1, 16_000));
+  assert.equal(peer.conn.remoteFlowControlWindow(1), 165_535 - 160_000);
+});
+
+Deno.test("H2Connection decodes Huffman-coded, dynamically indexed requests (RFC 7541 Appendix C.4)", () => {
+  // RFC 7541 C.4.1–C.4.3: three requests sharing a dynamic table, Huffman literals.
+  const hex = (h: string) =>
+    new Uint8Array(h.replace(/\s/g, "").match(/../g)!.map((x) => parseInt(x, 16)));
+  const peer = ready("server");
+  peer.send(frames.headers(1).block(hex("8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff")).endStream());
+  assert.deepEqual(peer.event("RequestReceived").headers, [
+    [":method", "GET"],
+    [":scheme", "http"],
+    [":path", "/"],
+    [":authority", "www.example.com"],
+  ]);
+  peer.send(frames.headers(3).block(hex("8286 84be 5886 a8eb 1064 9cbf")).endStream());
+  assert.deepEqual(peer.event("RequestReceived").headers.at(-1), ["cache-control", "no-cache"]);
+  peer.send(
+    frames.headers(5).block(hex("8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf"))
+      .endStream(),
+  );
+  assert.deepEqual(peer.event("RequestReceived").headers, [
+    [":method", "GET"],
+    [":scheme", "https"],
+    [":path", "/index.html"],
+    [":authority", "www.example.com"],
+    ["custom-key", "custom-value"],
+  ]);
+});
+
+Deno.test("H2Connection accepts several dynamic table size updates at the start of a block (RFC 7541 §4.2)", () => {
+  // RFC 7541 §4.2: "the smallest maximum table size that occurs in that interval MUST be signaled ... followed by the final"
+  const peer = ready("server");
+  peer.send(
+    frames.headers(1).block(hpack.sizeUpdate(0), hpack.sizeUpdate(4096), hpack.encode(request()))
+      .endStream(),
+  );
+  assert.equal(peer.event("RequestReceived").streamId, 1);
+});

@@ -241,3 +241,40 @@ Deno.test("H2Connection refuses to let unknown and PRIORITY frames flood it (gli
     expectCalm(peer);
   });
 });
+
+Deno.test("H2Connection accepts a header list of exactly MAX_HEADER_LIST_SIZE and refuses one octet more (RFC 9113 §6.5.2)", async (t) => {
+  // RFC 9113 §6.5.2: size = name + value + 32 per field; the advertised 65,536 is inclusive.
+  const base = request();
+  const baseSize = base.reduce((n, [k, v]) => n + k.length + v.length + 32, 0);
+  const make = (total: number) => {
+    const value = "v".repeat(total - baseSize - 32 - "x-fill".length);
+    const block = hpack.encode([...base, ["x-fill", value]]);
+    const parts = [];
+    for (let at = 0; at < block.length; at += 16_000) {
+      const chunk = block.subarray(at, at + 16_000);
+      const last = at + 16_000 >= block.length;
+      if (at === 0) {
+        const h = frames.headers(1).block(chunk).endStream();
+        if (!last) h.noEndHeaders();
+        parts.push(h.toBytes());
+      } else {
+        const c = frames.continuation(1, chunk);
+        if (last) c.endHeaders();
+        parts.push(c.toBytes());
+      }
+    }
+    return parts;
+  };
+  await t.step("65,536 octets", () => {
+    const peer = ready("server");
+    peer.send(make(65_536));
+    assert.equal(peer.event("RequestReceived").streamId, 1);
+  });
+  await t.step("65,537 octets", () => {
+    const peer = ready("server");
+    peer.trySend(make(65_537));
+    assert.ok(!peer.eventTypes().includes("RequestReceived"));
+    assert.equal(peer.error, undefined, "just over the limit is a stream error (§10.5.1)");
+    assert.deepEqual(peer.read().filter((f) => f.type === "RST_STREAM").map((f) => f.stream), [1]);
+  });
+});

@@ -190,3 +190,23 @@ Deno.test("H2Connection still decodes header blocks of streams it ignores after 
   peer.send(frames.headers(1).block(hpack.indexed(62)).endStream());
   assert.deepEqual(peer.event("TrailersReceived").headers, [["x-sync", "1"]]);
 });
+
+Deno.test("H2Connection keeps answering PING after it sent GOAWAY (RFC 9113 §6.8)", () => {
+  // RFC 9113 §6.8: GOAWAY stops new streams; the connection stays usable for the rest until closed.
+  const peer = ready("server");
+  peer.openStream(1);
+  peer.conn.closeConnection();
+  peer.read();
+  peer.send(frames.ping("stillok!"));
+  peer.expect(frames.ping("stillok!").ack());
+});
+
+Deno.test("H2Connection sends the final graceful GOAWAY only for the ACK of its own shutdown PING (RFC 9113 §6.8)", () => {
+  // RFC 9113 §6.8, §6.7: other PING ACKs are just PingAckReceived.
+  const peer = ready("server");
+  peer.conn.startGracefulShutdown();
+  peer.read();
+  peer.send(frames.ping("otherack").ack());
+  assert.equal(peer.event("PingAckReceived").pingData.length, 8);
+  peer.expectIdle();
+});

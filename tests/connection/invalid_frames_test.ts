@@ -339,3 +339,11 @@ Deno.test("H2Connection errors thrown by receiveData are H2Errors, never plain e
     );
   }
 });
+
+Deno.test("H2Connection (client) rejects HEADERS on an idle even stream that was never promised (RFC 9113 §5.1.1, §8.4)", () => {
+  // RFC 9113 §5.1: HEADERS from a server cannot open a stream; idle stream → connection PROTOCOL_ERROR.
+  const peer = ready("client");
+  peer.openStream(1, { endStream: true });
+  peer.trySend(frames.headers(2).response(200).endStream());
+  peer.expectConnectionError("PROTOCOL_ERROR");
+});
