@@ -292,3 +292,62 @@ Deno.test("H2Connection counts outbound padding against the windows (RFC 9113 §
     });
   }
 });
+
+Deno.test("H2Connection credits the connection window for DATA on streams it refused, reset as malformed, or ignored after GOAWAY (RFC 9113 §6.8, §6.9)", async (t) => {
+  // RFC 9113 §6.8: "DATA frames MUST be counted toward the connection flow-control window"; §5.1: the same after RST_STREAM.
+  const drive = (peer: Peer, id: number) => {
+    // 3 × 16384 octets the peer sent before it learnt the stream's fate
+    peer.trySend(
+      frames.data(id, 16_384),
+      frames.data(id, 16_384),
+      frames.data(id, 16_384).endStream(),
+    );
+    peer.expectNoError();
+    const credit = sumIncrements(peer.read(), 0);
+    assert.ok(credit >= 32_768, `connection credit ${credit}`);
+    // the peer spends the credit on a fresh stream without a FLOW_CONTROL_ERROR
+    const fresh = id + 2;
+    peer.send(frames.headers(fresh).request("POST", "/"));
+    let room = 65_535 - 3 * 16_384 + credit;
+    while (room > 0) {
+      const n = Math.min(16_384, room);
+      peer.send(frames.data(fresh, n));
+      peer.conn.acknowledgeReceivedData(n, fresh);
+      room -= n;
+    }
+  };
+  await t.step("a stream refused over MAX_CONCURRENT_STREAMS", () => {
+    const peer = ready("server", { conn: { limits: { maxConcurrentStreams: 1 } } });
+    peer.openStream(1);
+    peer.trySend(frames.headers(3).request("POST", "/"));
+    peer.expectStreamError(3, "REFUSED_STREAM");
+    peer.send(frames.rstStream(1).cancel());
+    drive(peer, 3);
+  });
+  await t.step("a malformed request", () => {
+    const peer = ready("server");
+    peer.trySend(frames.headers(1).request("POST", "/", [["connection", "close"]]));
+    peer.expectStreamError(1, "PROTOCOL_ERROR");
+    drive(peer, 1);
+  });
+  await t.step("a stream above our GOAWAY's last stream id", () => {
+    const peer = ready("server");
+    peer.openStream(1);
+    peer.conn.closeConnection();
+    peer.read();
+    peer.send(frames.headers(3).request("POST", "/"));
+    peer.read();
+    peer.trySend(frames.data(3, 16_384), frames.data(3, 16_384), frames.data(3, 16_384));
+    peer.expectNoError();
+    const credit = sumIncrements(peer.read(), 0);
+    assert.ok(credit >= 32_768, `connection credit ${credit}`);
+    // stream 1 (≤ last) can still receive a full window's worth
+    let room = 65_535 - 3 * 16_384 + credit;
+    while (room > 0) {
+      const n = Math.min(16_384, room);
+      peer.send(frames.data(1, n));
+      peer.conn.acknowledgeReceivedData(n, 1);
+      room -= n;
+    }
+  });
+});
