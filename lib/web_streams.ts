@@ -1,0 +1,1068 @@
+/**
+ * The I/O edge of the stack: wires a Sans-IO {@link H2Connection} to any
+ * `{ readable, writable }` pair of Web Streams — a `Deno.Conn`, a TLS
+ * connection, a `TransformStream` pair in tests — and turns the engine's
+ * events into request/response bodies that are themselves streams.
+ *
+ * What it adds on top of the engine (none of it touches `Deno.*` or timers):
+ *
+ * - **Writes.** After every action the engine's `dataToSend()` is flushed.
+ *   At most one write is in flight; everything produced meanwhile is coalesced
+ *   into the next write, so a burst of responses costs one `write()` (the
+ *   synchronous `onEvent` mode batches a whole read chunk's responses).
+ * - **Backpressure, outbound.** Reading from the transport stops while more
+ *   than `maxOutboundBuffer` bytes (512 KiB, h2o's soft cap) wait to be
+ *   written, so a peer that does not read cannot make us queue its PING ACKs
+ *   or DATA without bound (CVE-2019-9517, CVE-2019-9511). Bodies are pulled
+ *   from their source only while the stream holds less than
+ *   `maxStreamSendBuffer` (400 KiB, hyper's `max_send_buffer_size`) and cut into
+ *   DATA frames only within the peer's flow-control windows and
+ *   `maxOutboundFrameSize`, resuming on `WindowUpdated` and
+ *   `RemoteSettingsChanged`.
+ * - **Backpressure, inbound.** Received bodies are `ReadableStream`s whose
+ *   consumption drives `acknowledgeReceivedData`: a slow consumer keeps the
+ *   window closed and the peer stalls (RFC 9113 §5.2.2).
+ * - **Windows.** {@link H2StreamsConnection.server} advertises a 1 MiB stream
+ *   window (SETTINGS_INITIAL_WINDOW_SIZE) and opens the connection window to
+ *   16 MiB with a WINDOW_UPDATE, so one fast upload is not throttled by the
+ *   RFC's 64 KiB default while memory per connection stays bounded by what
+ *   the application leaves unread. hyper and Go use 1 MiB per stream too;
+ *   the connection window is larger than theirs (1 MiB) so that sixteen
+ *   concurrent uploads each still get a full stream window.
+ * - **Lifecycle.** A peer reset cancels the stream's body source and errors
+ *   its received body; a connection error (an `H2Error` out of `receiveData`)
+ *   closes the transport once the GOAWAY is flushed; an `AbortSignal` (or
+ *   {@link H2StreamsConnection.shutdown}) starts a graceful shutdown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { H2StreamsConnection } from "./web_streams.ts";
+ *
+ * // Two in-memory pipes stand in for a socket.
+ * const up = new TransformStream<Uint8Array, Uint8Array>();
+ * const down = new TransformStream<Uint8Array, Uint8Array>();
+ * const server = H2StreamsConnection.server({ readable: up.readable, writable: down.writable }, {
+ *   onEvent(event) {
+ *     if (event.type === "RequestReceived") {
+ *       server.respond(event.streamId, [[":status", "200"]], new TextEncoder().encode("hi"));
+ *     }
+ *   },
+ * });
+ * const client = H2StreamsConnection.client({ readable: down.readable, writable: up.writable });
+ * const { streamId } = client.request([
+ *   [":method", "GET"], [":scheme", "http"], [":authority", "example"], [":path", "/"],
+ * ]);
+ * for await (const event of client) {
+ *   if (event.type === "ResponseReceived") break;
+ * }
+ * assert.equal(await new Response(client.responseBody(streamId)).text(), "hi");
+ * await client.close();
+ * await server.closed;
+ * ```
+ *
+ * @module
+ */
+
+import { H2Connection, type H2ConnectionOptions } from "./connection.ts";
+import { SettingCode } from "./constants.ts";
+import { ErrorCode, H2Error, NoSuchStreamError } from "./errors.ts";
+import type { H2Event, HeaderField } from "./events.ts";
+
+/** A duplex byte transport: a `Deno.Conn`, a `Deno.TlsConn`, or a pair of Web Streams. */
+export interface H2Transport {
+  /** Bytes from the peer. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Bytes to the peer. */
+  readonly writable: WritableStream<Uint8Array>;
+}
+
+/**
+ * A message body to send: one buffer (sent without copying it first), a
+ * stream, or any (async) iterable of buffers. Chunks from streams and
+ * iterables are owned by the connection once yielded.
+ */
+export type H2Body =
+  | Uint8Array
+  | ReadableStream<Uint8Array>
+  | Iterable<Uint8Array>
+  | AsyncIterable<Uint8Array>;
+
+/** Options for sending a message with {@link H2StreamsConnection.respond} or `request`. */
+export interface H2SendOptions {
+  /** Trailer fields sent after the body, ending the stream. @default undefined */
+  trailers?: readonly HeaderField[];
+  /** Field names to send never-indexed (RFC 7541 §6.2.3). @default undefined */
+  sensitive?: readonly string[];
+}
+
+/** Options of the {@link H2StreamsConnection} constructor. */
+export interface H2StreamsOptions {
+  /**
+   * Called synchronously for every event in wire order. When set, events are
+   * not queued for the async iterator, and everything the handler sends while
+   * a received chunk is being processed goes out in one write.
+   * @default undefined (events are queued for `for await`)
+   */
+  onEvent?: (event: H2Event) => void;
+  /** Aborting starts a graceful shutdown (see {@link H2StreamsConnection.shutdown}). @default undefined */
+  signal?: AbortSignal;
+  /** Bytes already read from the transport (e.g. while sniffing the protocol), processed first. @default undefined */
+  initialData?: Uint8Array;
+  /** Reading stops while more than this many bytes wait to be written. @default 524_288 */
+  maxOutboundBuffer?: number;
+  /** A body source is read only while its stream holds fewer unsent bytes than this. @default 409_600 */
+  maxStreamSendBuffer?: number;
+  /** Reading stops while this many events wait for the async iterator. @default 256 */
+  maxQueuedEvents?: number;
+}
+
+/** Options of {@link H2StreamsConnection.server} and {@link H2StreamsConnection.client}. */
+export interface H2StreamsConnectOptions extends H2StreamsOptions {
+  /** Engine options (`clientSide` is set by the factory). @default {} */
+  connectionOptions?: Omit<H2ConnectionOptions, "clientSide">;
+  /** SETTINGS_INITIAL_WINDOW_SIZE we advertise: each stream's receive window. @default 1_048_576 */
+  streamWindow?: number;
+  /** The connection receive window, opened with a WINDOW_UPDATE at start. @default 16_777_216 */
+  connectionWindow?: number;
+  /**
+   * Server only, h2c upgrade (RFC 7540 §3.2): the `HTTP2-Settings` header of
+   * the HTTP/1.1 request. The connection starts with
+   * `initiateUpgradeConnection` and the request is stream 1.
+   * @default undefined
+   */
+  upgradeSettings?: string;
+}
+
+/** The reason a body stream fails when its HTTP/2 stream is reset or the connection ends. */
+export class StreamResetError extends Error {
+  /** The stream. */
+  readonly streamId: number;
+  /** The RFC 9113 §7 code of the RST_STREAM or GOAWAY. */
+  readonly errorCode: number;
+
+  /**
+   * @param streamId The stream.
+   * @param errorCode The RST_STREAM or GOAWAY code.
+   * @param message Description.
+   */
+  constructor(streamId: number, errorCode: number, message?: string) {
+    super(message ?? `Stream "${streamId}" was reset with code "${errorCode}"`);
+    this.name = "StreamResetError";
+    this.streamId = streamId;
+    this.errorCode = errorCode;
+  }
+}
+
+const DEFAULT_STREAM_WINDOW = 1_048_576;
+const DEFAULT_CONNECTION_WINDOW = 16_777_216;
+const RFC_DEFAULT_WINDOW = 65_535;
+
+/** Per-stream sending state: the unsent part of a body. */
+interface Outbound {
+  readonly streamId: number;
+  readonly chunks: Uint8Array[];
+  /** Offset into chunks[0] of the first unsent octet. */
+  offset: number;
+  /** Unsent octets across chunks. */
+  queued: number;
+  /** No more chunks will be added. */
+  ended: boolean;
+  trailers: readonly HeaderField[] | undefined;
+  sensitive: readonly string[] | undefined;
+  finished: boolean;
+  resolve: (completed: boolean) => void;
+  /** Wakes the body reader when the buffer has room again (or the stream finished). */
+  space: (() => void) | undefined;
+  /** Cancels the body source. */
+  cancel: ((reason: unknown) => void) | undefined;
+}
+
+/** Per-stream receiving state: DATA waiting for its consumer. */
+interface Inbound {
+  readonly queue: { data: Uint8Array; ack: number }[];
+  ended: boolean;
+  failure: unknown;
+  taken: boolean;
+  /** A request body (server side): dropped once the response is sent if nobody took it. */
+  readonly isRequest: boolean;
+  wake: (() => void) | undefined;
+}
+
+/**
+ * An {@link H2Connection} driven over a Web Streams transport. Iterate it
+ * (`for await (const event of h2)`) or pass `onEvent` for the events; read
+ * bodies with {@link requestBody}/{@link responseBody}; send with
+ * {@link respond}/{@link request}. `DataReceived` events are consumed here
+ * and surface only through the body streams.
+ */
+export class H2StreamsConnection implements AsyncIterable<H2Event> {
+  /** The Sans-IO engine, for anything this adapter does not wrap (ping, priorities, settings). */
+  readonly connection: H2Connection;
+  /** Resolves once the transport is closed (never rejects; see {@link error}). */
+  readonly closed: Promise<void>;
+
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #onEvent: ((event: H2Event) => void) | undefined;
+  #maxOutbound: number;
+  #maxStreamSend: number;
+  #maxQueued: number;
+
+  #outbound = new Map<number, Outbound>();
+  /** Streams with bytes or an end ready to hand to the engine. */
+  #sendable = new Set<Outbound>();
+  #inbound = new Map<number, Inbound>();
+
+  #events: H2Event[] = [];
+  #eventHead = 0;
+  #eventWaiter: (() => void) | undefined;
+
+  #inDispatch = false;
+  #flushScheduled = false;
+  #writing = false;
+  #inFlight = 0;
+  #flushWaiters: (() => void)[] = [];
+  #resumeReading: (() => void) | undefined;
+
+  #closing = false;
+  /** The writable failed or is closed: nothing more can be written. */
+  #writeDead = false;
+  #shuttingDown = false;
+  #error: unknown = undefined;
+  #resolveClosed!: () => void;
+  #bytesRead = 0;
+  #bytesWritten = 0;
+
+  /**
+   * Starts driving an engine that is already initiated (its preface is in
+   * `dataToSend()`). Most callers want {@link H2StreamsConnection.server} or
+   * {@link H2StreamsConnection.client}, which also set the windows.
+   *
+   * @param connection An initiated engine.
+   * @param transport The byte streams; both are locked by this object.
+   * @param options Event delivery, limits and the shutdown signal.
+   */
+  constructor(connection: H2Connection, transport: H2Transport, options: H2StreamsOptions = {}) {
+    this.connection = connection;
+    this.#reader = transport.readable.getReader();
+    this.#writer = transport.writable.getWriter();
+    this.#onEvent = options.onEvent;
+    this.#maxOutbound = options.maxOutboundBuffer ?? 524_288;
+    this.#maxStreamSend = options.maxStreamSendBuffer ?? 409_600;
+    this.#maxQueued = options.maxQueuedEvents ?? 256;
+    this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
+    const signal = options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) this.shutdown();
+      else signal.addEventListener("abort", () => this.shutdown(), { once: true });
+    }
+    this.#flushNow();
+    // Started on a microtask so that `onEvent` never runs before the constructor returns.
+    const initialData = options.initialData;
+    queueMicrotask(() => void this.#readLoop(initialData));
+  }
+
+  /**
+   * A server-side connection: advertises the receive windows, sends the
+   * server preface (or, with `upgradeSettings`, takes the h2c upgrade) and
+   * starts reading.
+   *
+   * @param transport The byte streams.
+   * @param options Windows, engine options, event delivery, limits.
+   * @returns The running connection.
+   */
+  static server(
+    transport: H2Transport,
+    options: H2StreamsConnectOptions = {},
+  ): H2StreamsConnection {
+    return new H2StreamsConnection(initiate(false, options), transport, options);
+  }
+
+  /**
+   * A client-side connection: sends the client preface with our receive
+   * windows and starts reading.
+   *
+   * @param transport The byte streams.
+   * @param options Windows, engine options, event delivery, limits.
+   * @returns The running connection.
+   */
+  static client(
+    transport: H2Transport,
+    options: H2StreamsConnectOptions = {},
+  ): H2StreamsConnection {
+    return new H2StreamsConnection(initiate(true, options), transport, options);
+  }
+
+  /** The error that ended the connection (an `H2Error` for protocol errors), if any. */
+  get error(): unknown {
+    return this.#error;
+  }
+
+  /** Octets read from the transport so far (for idle detection). */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /** Octets written to the transport so far. */
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+
+  /** True once the connection is closing or closed. */
+  get isClosed(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * Events in wire order, except `DataReceived` (read bodies instead) and
+   * `WindowUpdated` (flow control is handled here); ends when the connection
+   * closes. Reading from the transport pauses while `maxQueuedEvents` wait
+   * here, so iterate (or pass `onEvent`) for as long as the connection lives.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<H2Event, void, undefined> {
+    while (true) {
+      if (this.#eventHead < this.#events.length) {
+        const event = this.#events[this.#eventHead]!;
+        this.#eventHead++;
+        if (this.#eventHead === this.#events.length) {
+          this.#events = [];
+          this.#eventHead = 0;
+        }
+        this.#wakeReader();
+        yield event;
+        continue;
+      }
+      if (this.#closing) return;
+      await new Promise<void>((resolve) => this.#eventWaiter = resolve);
+    }
+  }
+
+  /**
+   * Sends a response: the header block, then the body within the peer's
+   * flow-control windows, then the trailers or END_STREAM. When the request
+   * body was never taken with {@link requestBody} and is still arriving, the
+   * stream is then reset with NO_ERROR (RFC 9113 §8.1: the client may stop).
+   *
+   * @param streamId The request's stream.
+   * @param headers The response fields, `:status` first.
+   * @param body The body; none for an empty one.
+   * @param options Trailers, never-indexed names.
+   * @returns Resolves `true` once everything is handed to the engine, `false`
+   *   if the stream was reset or the connection closed first (never rejects
+   *   for those, so an unawaited call cannot crash the process).
+   * @throws {TypeError} Misuse, e.g. invalid header fields (as a rejection).
+   */
+  respond(
+    streamId: number,
+    headers: readonly HeaderField[],
+    body?: H2Body,
+    options: H2SendOptions = {},
+  ): Promise<boolean> {
+    return this.#send(streamId, headers, body, options);
+  }
+
+  /**
+   * Client side: opens a stream with a request and sends its body.
+   *
+   * @param headers The request fields, pseudo-headers first.
+   * @param body The body; none for an empty one.
+   * @param options Trailers, never-indexed names.
+   * @returns The new stream id and a promise like {@link respond}'s.
+   */
+  request(
+    headers: readonly HeaderField[],
+    body?: H2Body,
+    options: H2SendOptions = {},
+  ): { streamId: number; sent: Promise<boolean> } {
+    const streamId = this.connection.getNextAvailableStreamId();
+    this.#inbound.set(streamId, newInbound(false, false));
+    return { streamId, sent: this.#send(streamId, headers, body, options) };
+  }
+
+  /**
+   * The body of a received request as a stream. Reading it acknowledges the
+   * data to the peer (the window reopens only as fast as it is consumed);
+   * cancelling it resets the stream with CANCEL. It errors with a
+   * {@link StreamResetError} if the stream is reset.
+   *
+   * @param streamId A stream announced by `RequestReceived`.
+   * @returns The body; each call for a stream must be the first.
+   * @throws {TypeError} If the stream has no pending body or it was taken already.
+   */
+  requestBody(streamId: number): ReadableStream<Uint8Array> {
+    const inbound = this.#inbound.get(streamId);
+    if (inbound === undefined) {
+      throw new TypeError(`Cannot read the body of stream "${streamId}": it is unknown or gone`);
+    }
+    if (inbound.taken) {
+      throw new TypeError(`Cannot read the body of stream "${streamId}": it was taken already`);
+    }
+    inbound.taken = true;
+    return new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        if (this.#deliver(streamId, inbound, controller)) return;
+        return new Promise<void>((resolve) => inbound.wake = resolve).then(() => {
+          this.#deliver(streamId, inbound, controller);
+        });
+      },
+      cancel: () => this.#discardInbound(streamId, inbound, ErrorCode.CANCEL),
+    }, { highWaterMark: 0 });
+  }
+
+  /**
+   * Client side: the body of a response, like {@link requestBody}.
+   *
+   * @param streamId A stream opened with {@link request}.
+   * @returns The body.
+   * @throws {TypeError} If the body was taken already or the stream is gone.
+   */
+  responseBody(streamId: number): ReadableStream<Uint8Array> {
+    return this.requestBody(streamId);
+  }
+
+  /**
+   * Resets a stream (RST_STREAM) and drops what it was sending or receiving.
+   *
+   * @param streamId The stream.
+   * @param errorCode The RFC 9113 §7 code. @default ErrorCode.CANCEL
+   */
+  reset(streamId: number, errorCode: number = ErrorCode.CANCEL): void {
+    const reason = new StreamResetError(streamId, errorCode);
+    this.#abortStream(streamId, reason);
+    try {
+      this.connection.resetStream(streamId, errorCode);
+    } catch (error) {
+      if (!(error instanceof NoSuchStreamError)) throw error;
+    }
+    this.#afterAction();
+  }
+
+  /**
+   * Writes everything queued so far.
+   *
+   * @returns Resolves when the engine's buffer is empty and no write is in flight.
+   */
+  flush(): Promise<void> {
+    this.#pump();
+    this.#flushNow();
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#flushWaiters.push(resolve));
+  }
+
+  /**
+   * Graceful shutdown: `startGracefulShutdown()` (GOAWAY with the largest
+   * stream id, then a PING; on its ACK the final GOAWAY with the real last
+   * stream id). Streams already accepted finish; the transport closes once
+   * none is left. Idempotent.
+   */
+  shutdown(): void {
+    if (this.#shuttingDown || this.#closing) return;
+    this.#shuttingDown = true;
+    this.connection.startGracefulShutdown();
+    this.#afterAction();
+  }
+
+  /**
+   * Closes at once: GOAWAY with `errorCode`, flush, close the transport.
+   * In-flight streams fail.
+   *
+   * @param errorCode The GOAWAY code. @default ErrorCode.NO_ERROR
+   * @returns {@link closed}.
+   */
+  close(errorCode: number = ErrorCode.NO_ERROR): Promise<void> {
+    if (!this.#closing) {
+      try {
+        this.connection.closeConnection(errorCode);
+      } catch {
+        // Already closed by the peer: nothing more to say.
+      }
+      void this.#finish(undefined);
+    }
+    return this.closed;
+  }
+
+  /**
+   * Tears the connection down without flushing: aborts the writable and
+   * cancels the readable. For a peer that stopped reading, where
+   * {@link close} would wait for a write that never completes.
+   *
+   * @param reason Why; becomes {@link error} unless one is set.
+   * @returns {@link closed}.
+   */
+  abort(reason?: unknown): Promise<void> {
+    if (!this.#writeDead) {
+      this.#writeDead = true;
+      void this.#writer.abort(reason).catch(() => {});
+      this.#settleFlushWaiters(); // a close waiting for its GOAWAY to be written stops waiting
+    }
+    void this.#finish(reason);
+    return this.closed;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  async #readLoop(initialData: Uint8Array | undefined): Promise<void> {
+    try {
+      if (initialData !== undefined && initialData.length > 0) this.#receive(initialData);
+      while (!this.#closing) {
+        while (!this.#closing && (this.#outputBlocked() || this.#eventsFull())) {
+          await new Promise<void>((resolve) => this.#resumeReading = resolve);
+        }
+        if (this.#closing) break;
+        const { value, done } = await this.#reader.read();
+        if (done) break;
+        this.#receive(value);
+      }
+    } catch (error) {
+      // The transport failed (reset, closed under us): nothing can be flushed.
+      if (!this.#closing) this.#error = error;
+    }
+    void this.#finish(this.#error);
+  }
+
+  #outputBlocked(): boolean {
+    return this.#inFlight + this.connection.outboundBufferSize > this.#maxOutbound;
+  }
+
+  #eventsFull(): boolean {
+    return this.#events.length - this.#eventHead >= this.#maxQueued;
+  }
+
+  #wakeReader(): void {
+    const resume = this.#resumeReading;
+    if (resume !== undefined && !(this.#outputBlocked() || this.#eventsFull())) {
+      this.#resumeReading = undefined;
+      resume();
+    }
+  }
+
+  #receive(chunk: Uint8Array): void {
+    this.#bytesRead += chunk.length;
+    let events: H2Event[];
+    try {
+      events = this.connection.receiveData(chunk);
+    } catch (error) {
+      // RFC 9113 §5.4.1: the engine queued the GOAWAY before throwing; flush it, then close.
+      if (!(error instanceof H2Error)) {
+        try {
+          this.connection.closeConnection(ErrorCode.INTERNAL_ERROR);
+        } catch { /* already closed */ }
+      }
+      void this.#finish(error);
+      return;
+    }
+    this.#inDispatch = true;
+    try {
+      for (const event of events) this.#dispatch(event);
+    } catch (error) {
+      // A throwing onEvent handler is our application's bug: fail the connection loudly.
+      try {
+        this.connection.closeConnection(ErrorCode.INTERNAL_ERROR);
+      } catch { /* already closed */ }
+      this.#inDispatch = false;
+      void this.#finish(error);
+      return;
+    }
+    this.#inDispatch = false;
+    this.#pump();
+    this.#flushNow();
+    this.#checkDone();
+  }
+
+  #dispatch(event: H2Event): void {
+    switch (event.type) {
+      case "DataReceived":
+        this.#recvData(event.streamId, event.data, event.flowControlledLength);
+        return; // surfaced through the body streams only
+      case "RequestReceived":
+        this.#inbound.set(event.streamId, newInbound(true, event.streamEnded !== undefined));
+        break;
+      case "ResponseReceived":
+      case "TrailersReceived":
+        if (event.streamEnded !== undefined) this.#endInbound(event.streamId);
+        break;
+      case "StreamEnded":
+        this.#endInbound(event.streamId);
+        break;
+      case "StreamReset":
+        this.#abortStream(
+          event.streamId,
+          new StreamResetError(event.streamId, event.errorCode),
+        );
+        break;
+      case "ConnectionTerminated":
+        this.#recvGoAway(event.errorCode, event.lastStreamId);
+        break;
+    }
+    this.#emit(event);
+  }
+
+  #emit(event: H2Event): void {
+    if (this.#onEvent !== undefined) {
+      this.#onEvent(event);
+      return;
+    }
+    // Flow control is this adapter's business: window updates would only fill the queue of an
+    // application that reads bodies without iterating events.
+    if (event.type === "WindowUpdated") return;
+    this.#events.push(event);
+    const waiter = this.#eventWaiter;
+    if (waiter !== undefined) {
+      this.#eventWaiter = undefined;
+      waiter();
+    }
+  }
+
+  #recvData(streamId: number, data: Uint8Array, flowControlledLength: number): void {
+    const inbound = this.#inbound.get(streamId);
+    if (inbound === undefined || inbound.ended) {
+      // Nobody will read it (body cancelled, or unknown): give the window back now.
+      this.#ack(flowControlledLength, streamId);
+      return;
+    }
+    // Padding (§6.1) is never delivered, so it is acknowledged at once.
+    if (flowControlledLength > data.length) this.#ack(flowControlledLength - data.length, streamId);
+    if (data.length === 0) return;
+    // The event's payload is a view into a buffer the engine may reuse: copy it.
+    inbound.queue.push({ data: data.slice(), ack: data.length });
+    wake(inbound);
+  }
+
+  #endInbound(streamId: number): void {
+    const inbound = this.#inbound.get(streamId);
+    if (inbound === undefined) return;
+    inbound.ended = true;
+    wake(inbound);
+  }
+
+  /** Hands the next piece of a received body to its reader. Returns false if there is nothing yet. */
+  #deliver(
+    streamId: number,
+    inbound: Inbound,
+    controller: ReadableStreamDefaultController<Uint8Array>,
+  ): boolean {
+    const item = inbound.queue.shift();
+    if (item !== undefined) {
+      controller.enqueue(item.data);
+      this.#ack(item.ack, streamId);
+      this.#scheduleFlush();
+      if (inbound.queue.length === 0 && inbound.ended) {
+        controller.close();
+        this.#inbound.delete(streamId);
+      }
+      return true;
+    }
+    if (inbound.failure !== undefined) {
+      controller.error(inbound.failure);
+      return true;
+    }
+    if (inbound.ended) {
+      controller.close();
+      this.#inbound.delete(streamId);
+      return true;
+    }
+    return false;
+  }
+
+  /** Drops a received body nobody will read: acknowledges it and, if the peer is still sending, resets. */
+  #discardInbound(streamId: number, inbound: Inbound, errorCode: number): void {
+    if (this.#inbound.get(streamId) !== inbound) return;
+    this.#inbound.delete(streamId);
+    let unread = 0;
+    for (const item of inbound.queue) unread += item.ack;
+    inbound.queue.length = 0;
+    if (unread > 0) this.#ack(unread, streamId);
+    if (!inbound.ended && !this.#closing) {
+      try {
+        this.connection.resetStream(streamId, errorCode);
+      } catch (error) {
+        if (!(error instanceof NoSuchStreamError)) throw error;
+      }
+    }
+    this.#scheduleFlush();
+  }
+
+  #ack(size: number, streamId: number): void {
+    if (this.#closing) return;
+    try {
+      this.connection.acknowledgeReceivedData(size, streamId);
+    } catch (error) {
+      // The stream is gone; the engine credits what it can. Anything else is a bug.
+      if (!(error instanceof H2Error)) throw error;
+    }
+  }
+
+  #recvGoAway(errorCode: number, lastStreamId: number): void {
+    // RFC 9113 §6.8: streams we initiated above lastStreamId were not processed by the peer.
+    const ours = this.connection.clientSide ? 1 : 0;
+    for (const streamId of [...this.#outbound.keys(), ...this.#inbound.keys()]) {
+      if (streamId > lastStreamId && streamId % 2 === ours) {
+        this.#abortStream(
+          streamId,
+          new StreamResetError(streamId, errorCode, "Stream not processed: GOAWAY"),
+        );
+      }
+    }
+  }
+
+  /** Fails a stream's body in both directions. */
+  #abortStream(streamId: number, reason: StreamResetError): void {
+    const out = this.#outbound.get(streamId);
+    if (out !== undefined) this.#finishOutbound(out, false, reason);
+    const inbound = this.#inbound.get(streamId);
+    if (inbound !== undefined) {
+      this.#inbound.delete(streamId);
+      if (inbound.taken) {
+        inbound.queue.length = 0;
+        inbound.failure = reason;
+        wake(inbound);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  // Async although it never awaits: misuse errors from the engine then surface as rejections.
+  // deno-lint-ignore require-await
+  async #send(
+    streamId: number,
+    headers: readonly HeaderField[],
+    body: H2Body | undefined,
+    options: H2SendOptions,
+  ): Promise<boolean> {
+    if (this.#closing) return false;
+    const trailers = options.trailers;
+    const empty = body === undefined || (body instanceof Uint8Array && body.length === 0);
+    try {
+      this.connection.sendHeaders(streamId, [...headers], {
+        endStream: empty && trailers === undefined,
+        ...(options.sensitive === undefined ? {} : { sensitive: [...options.sensitive] }),
+      });
+    } catch (error) {
+      if (error instanceof NoSuchStreamError) return false; // reset by the peer meanwhile
+      throw error;
+    }
+    if (empty && trailers === undefined) {
+      this.#afterAction();
+      this.#onSent(streamId);
+      return true;
+    }
+    const { promise, resolve } = Promise.withResolvers<boolean>();
+    const out: Outbound = {
+      streamId,
+      chunks: [],
+      offset: 0,
+      queued: 0,
+      ended: false,
+      trailers,
+      sensitive: options.sensitive,
+      finished: false,
+      resolve,
+      space: undefined,
+      cancel: undefined,
+    };
+    this.#outbound.set(streamId, out);
+    if (body === undefined || body instanceof Uint8Array) {
+      if (body !== undefined && body.length > 0) this.#enqueue(out, body);
+      out.ended = true;
+      this.#sendable.add(out);
+      this.#afterAction();
+    } else {
+      void this.#feed(out, body);
+    }
+    return promise;
+  }
+
+  #enqueue(out: Outbound, chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    out.chunks.push(chunk);
+    out.queued += chunk.length;
+    this.#sendable.add(out);
+  }
+
+  /** Pulls a body source into the stream's send buffer, pausing while it is full. */
+  async #feed(out: Outbound, body: Exclude<H2Body, Uint8Array>): Promise<void> {
+    try {
+      if (body instanceof ReadableStream) {
+        const reader = body.getReader();
+        out.cancel = (reason) => void reader.cancel(reason).catch(() => {});
+        while (true) {
+          if (!await this.#roomFor(out)) return;
+          const { value, done } = await reader.read();
+          if (done) break;
+          if (out.finished) return;
+          this.#enqueue(out, value);
+          this.#afterAction();
+        }
+      } else if (Symbol.asyncIterator in body) {
+        const iterator = body[Symbol.asyncIterator]();
+        out.cancel = () => void iterator.return?.()?.catch?.(() => {});
+        while (true) {
+          if (!await this.#roomFor(out)) return;
+          const { value, done } = await iterator.next();
+          if (done) break;
+          if (out.finished) return;
+          this.#enqueue(out, value);
+          this.#afterAction();
+        }
+      } else {
+        for (const chunk of body) {
+          if (!await this.#roomFor(out)) return;
+          this.#enqueue(out, chunk);
+          this.#afterAction();
+        }
+      }
+    } catch (error) {
+      // The body source failed: the peer must not take a truncated body as complete.
+      if (!out.finished) this.reset(out.streamId, ErrorCode.INTERNAL_ERROR);
+      this.#finishOutbound(out, false, error);
+      return;
+    }
+    if (out.finished) return;
+    out.ended = true;
+    this.#sendable.add(out);
+    this.#afterAction();
+  }
+
+  /** Waits until the stream's send buffer has room; false once the stream is finished. */
+  async #roomFor(out: Outbound): Promise<boolean> {
+    while (!out.finished && out.queued >= this.#maxStreamSend) {
+      await new Promise<void>((resolve) => out.space = resolve);
+    }
+    return !out.finished;
+  }
+
+  /**
+   * Moves body bytes into the engine, one frame per stream per round
+   * (round-robin), while windows allow and the engine's buffer is below
+   * the soft cap.
+   */
+  #pump(): void {
+    if (this.#sendable.size === 0 || this.#closing) return;
+    let progress = true;
+    while (progress && this.#sendable.size > 0) {
+      progress = false;
+      for (const out of this.#sendable) {
+        if (this.#outputBlocked()) return;
+        if (this.#step(out)) progress = true;
+      }
+    }
+  }
+
+  /** Sends at most one frame of a stream. Returns true if something was sent. */
+  #step(out: Outbound): boolean {
+    const conn = this.connection;
+    const id = out.streamId;
+    try {
+      if (out.queued > 0) {
+        const window = conn.localFlowControlWindow(id);
+        if (window <= 0) return false;
+        const chunk = out.chunks[0]!;
+        const size = Math.min(chunk.length - out.offset, window, conn.maxOutboundFrameSize);
+        const piece = chunk.subarray(out.offset, out.offset + size);
+        out.offset += size;
+        out.queued -= size;
+        if (out.offset === chunk.length) {
+          out.chunks.shift();
+          out.offset = 0;
+        }
+        const last = out.queued === 0 && out.ended && out.trailers === undefined;
+        conn.sendData(id, piece, { endStream: last });
+        if (last) this.#finishOutbound(out, true, undefined);
+        else {
+          if (out.queued === 0 && !out.ended) this.#sendable.delete(out);
+          if (out.space !== undefined && out.queued < this.#maxStreamSend) {
+            const space = out.space;
+            out.space = undefined;
+            space();
+          }
+        }
+        return true;
+      }
+      if (out.ended) {
+        if (out.trailers !== undefined) {
+          conn.sendHeaders(id, [...out.trailers], {
+            endStream: true,
+            ...(out.sensitive === undefined ? {} : { sensitive: [...out.sensitive] }),
+          });
+        } else {
+          conn.endStream(id);
+        }
+        this.#finishOutbound(out, true, undefined);
+        return true;
+      }
+      this.#sendable.delete(out);
+      return false;
+    } catch (error) {
+      if (!(error instanceof H2Error)) throw error;
+      // The stream was closed under us (e.g. reset by a peer in the same batch).
+      this.#finishOutbound(out, false, error);
+      return false;
+    }
+  }
+
+  #finishOutbound(out: Outbound, completed: boolean, reason: unknown): void {
+    if (out.finished) return;
+    out.finished = true;
+    out.chunks.length = 0;
+    out.queued = 0;
+    this.#sendable.delete(out);
+    if (this.#outbound.get(out.streamId) === out) this.#outbound.delete(out.streamId);
+    if (!completed) out.cancel?.(reason);
+    const space = out.space;
+    out.space = undefined;
+    space?.();
+    out.resolve(completed);
+    if (completed) this.#onSent(out.streamId);
+  }
+
+  /** Our side of a stream is complete: drop a request body nobody asked for (RFC 9113 §8.1). */
+  #onSent(streamId: number): void {
+    const inbound = this.#inbound.get(streamId);
+    if (inbound !== undefined && !inbound.taken && inbound.isRequest) {
+      this.#discardInbound(streamId, inbound, ErrorCode.NO_ERROR);
+    }
+  }
+
+  #afterAction(): void {
+    this.#pump();
+    this.#scheduleFlush();
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  #scheduleFlush(): void {
+    if (this.#inDispatch || this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      this.#pump();
+      this.#flushNow();
+      this.#checkDone();
+    });
+  }
+
+  #flushNow(): void {
+    if (this.#writing || this.#writeDead) return;
+    if (this.connection.outboundBufferSize === 0) {
+      this.#settleFlushWaiters();
+      return;
+    }
+    const bytes = this.connection.dataToSend();
+    this.#writing = true;
+    this.#inFlight = bytes.length;
+    this.#writer.write(bytes).then(
+      () => {
+        this.#bytesWritten += bytes.length;
+        this.#writing = false;
+        this.#inFlight = 0;
+        this.#pump();
+        this.#flushNow();
+        this.#wakeReader();
+        this.#checkDone();
+      },
+      (error) => {
+        this.#writing = false;
+        this.#inFlight = 0;
+        this.#writeDead = true;
+        this.#settleFlushWaiters();
+        if (!this.#closing) this.#error = error;
+        void this.#finish(this.#error);
+      },
+    );
+  }
+
+  #isIdle(): boolean {
+    return this.#writeDead || (!this.#writing && this.connection.outboundBufferSize === 0);
+  }
+
+  #settleFlushWaiters(): void {
+    if (this.#flushWaiters.length === 0 || !this.#isIdle()) return;
+    const waiters = this.#flushWaiters;
+    this.#flushWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /**
+   * Closes the transport once the engine says the connection is over (a
+   * graceful shutdown finished, a GOAWAY with no stream left, a connection
+   * error) and nothing is left to send.
+   */
+  #checkDone(): void {
+    if (this.#closing || this.#outbound.size > 0 || !this.connection.isClosed) return;
+    void this.#finish(undefined);
+  }
+
+  /** Fails what is in flight, flushes the last frames (GOAWAY), then closes the transport. */
+  async #finish(error: unknown): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (error !== undefined && this.#error === undefined) this.#error = error;
+    const reason = error ?? new StreamResetError(0, ErrorCode.NO_ERROR, "Connection closed");
+    for (const streamId of [...this.#outbound.keys(), ...this.#inbound.keys()]) {
+      // A body that arrived complete stays readable after the transport is gone.
+      if (!this.#outbound.has(streamId) && this.#inbound.get(streamId)?.ended) continue;
+      this.#abortStream(
+        streamId,
+        reason instanceof StreamResetError
+          ? new StreamResetError(streamId, reason.errorCode, reason.message)
+          : new StreamResetError(streamId, ErrorCode.INTERNAL_ERROR, "Connection failed"),
+      );
+    }
+    const waiter = this.#eventWaiter;
+    this.#eventWaiter = undefined;
+    waiter?.();
+    const resume = this.#resumeReading;
+    this.#resumeReading = undefined;
+    resume?.();
+    // Flush what the engine still holds (the GOAWAY), then close.
+    this.#flushNow();
+    if (!this.#isIdle()) await new Promise<void>((resolve) => this.#flushWaiters.push(resolve));
+    if (!this.#writeDead) {
+      this.#writeDead = true;
+      await this.#writer.close().catch(() => {});
+    } else {
+      // Not awaited: an abort waits for the write in flight, which may never settle.
+      void this.#writer.abort().catch(() => {});
+    }
+    await this.#reader.cancel().catch(() => {});
+    this.#settleFlushWaiters();
+    this.#resolveClosed();
+  }
+}
+
+function newInbound(isRequest: boolean, ended: boolean): Inbound {
+  return { queue: [], ended, failure: undefined, taken: false, isRequest, wake: undefined };
+}
+
+function wake(inbound: Inbound): void {
+  const resolve = inbound.wake;
+  if (resolve !== undefined) {
+    inbound.wake = undefined;
+    resolve();
+  }
+}
+
+/** Builds and initiates an engine with our window defaults. */
+function initiate(clientSide: boolean, options: H2StreamsConnectOptions): H2Connection {
+  const streamWindow = options.streamWindow ?? DEFAULT_STREAM_WINDOW;
+  const connectionWindow = options.connectionWindow ?? DEFAULT_CONNECTION_WINDOW;
+  const connectionOptions = options.connectionOptions ?? {};
+  const connection = new H2Connection({
+    ...connectionOptions,
+    clientSide,
+    settings: { [SettingCode.INITIAL_WINDOW_SIZE]: streamWindow, ...connectionOptions.settings },
+  });
+  if (options.upgradeSettings !== undefined) {
+    if (clientSide) throw new TypeError("Cannot use upgradeSettings on a client connection");
+    connection.initiateUpgradeConnection(options.upgradeSettings);
+  } else {
+    connection.initiateConnection();
+  }
+  // RFC 9113 §6.9.2: the connection window starts at 65,535 whatever SETTINGS say; open it.
+  if (connectionWindow > RFC_DEFAULT_WINDOW) {
+    connection.incrementFlowControlWindow(connectionWindow - RFC_DEFAULT_WINDOW);
+  }
+  return connection;
+}

@@ -1,0 +1,674 @@
+/**
+ * The demo server of python h2's tutorial ("Writing your own HTTP/2
+ * server"), on Deno: it answers every request with its header fields as
+ * JSON, plus two routes for load tests. This is the only layer that owns
+ * sockets and timers; the protocol lives in `lib/`, the stream plumbing in
+ * `lib/web_streams.ts`.
+ *
+ * ```sh
+ * deno run --allow-net server.ts [--port 8080] [--hostname 0.0.0.0] [--cert FILE --key FILE]
+ * ```
+ *
+ * - HTTP/2 over cleartext with prior knowledge (h2c), HTTP/1.1
+ *   `Upgrade: h2c` (RFC 7540 §3.2), and with `--cert/--key` TLS with ALPN
+ *   `h2`. A plain HTTP/1.1 request gets a short `505` saying HTTP/2 is
+ *   required, then the connection closes.
+ * - Routes: `GET /bytes/N` → N bytes (N ≤ 64 MiB, else 400);
+ *   `POST /echo-size` → `{"received": <body bytes>}`; anything else → the
+ *   request's fields as a JSON object, like the tutorial's
+ *   `json.dumps(dict(event.headers))`.
+ * - Timeouts: the client must complete the preface (and TLS handshake) within
+ *   `--preface-timeout` seconds (10, Go's `prefaceTimeout`); a connection on
+ *   which nothing was read or written for `--idle-timeout` seconds (10, h2o's
+ *   default) is closed with GOAWAY(NO_ERROR).
+ * - SIGINT/SIGTERM: graceful shutdown on every connection (GOAWAY, PING,
+ *   final GOAWAY; in-flight streams finish), then exit 0.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serve } from "./server.ts";
+ *
+ * const server = serve({ port: 0, hostname: "127.0.0.1" });
+ * assert.ok(server.addr.port > 0);
+ * await server.shutdown();
+ * await server.finished;
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { H2StreamsConnection } from "./lib/web_streams.ts";
+import type { H2Body } from "./lib/web_streams.ts";
+import { ErrorCode } from "./lib/errors.ts";
+import type { H2Event, HeaderField } from "./lib/events.ts";
+
+/** A request as handed to an {@link H2Handler}. */
+export interface H2Request {
+  /** The request's stream. */
+  readonly streamId: number;
+  /** The request fields in received order, pseudo-headers included. */
+  readonly headers: HeaderField[];
+  /** The connection, to respond and to read the body (`requestBody(streamId)`). */
+  readonly connection: H2StreamsConnection;
+}
+
+/** Answers one request; a throw or rejection resets the stream with INTERNAL_ERROR. */
+export type H2Handler = (request: H2Request) => void | Promise<void>;
+
+/** Options of {@link serve}. */
+export interface ServeOptions {
+  /** TCP port; 0 picks a free one. @default 8080 */
+  port?: number;
+  /** Address to bind. @default "0.0.0.0" */
+  hostname?: string;
+  /** PEM certificate chain: serve TLS with ALPN `h2` (needs `key`). @default undefined */
+  cert?: string;
+  /** PEM private key for `cert`. @default undefined */
+  key?: string;
+  /** Milliseconds to complete the TLS handshake and the HTTP/2 preface. @default 10_000 */
+  prefaceTimeout?: number;
+  /** Milliseconds without any byte read or written before a connection is closed. @default 10_000 */
+  idleTimeout?: number;
+  /** Milliseconds a graceful shutdown may take before connections are closed hard. @default 30_000 */
+  shutdownTimeout?: number;
+  /** The application. @default {@link tutorialHandler} */
+  handler?: H2Handler;
+}
+
+/** A running server. */
+export interface Server {
+  /** The bound address (the real port when `port` was 0). */
+  readonly addr: Deno.NetAddr;
+  /** Resolves once the listener is closed and every connection has ended. */
+  readonly finished: Promise<void>;
+  /** Stops accepting and shuts every connection down gracefully; resolves like `finished`. */
+  shutdown(): Promise<void>;
+}
+
+/** The `server` field of every response. */
+export const SERVER_NAME = "basic-h2-server/1.0";
+/** Largest body `GET /bytes/N` serves. */
+export const MAX_BYTES = 64 * 1024 * 1024;
+
+const encoder = new TextEncoder();
+/** `GET /bytes/N` sends this pattern (octet i is `i % 256`), repeated. */
+const PATTERN = Uint8Array.from({ length: 65_536 }, (_, i) => i & 0xff);
+
+/**
+ * The tutorial's application: `GET /bytes/N`, `POST /echo-size`, and a JSON
+ * echo of the request fields for everything else.
+ *
+ * @param request The request.
+ * @returns Resolves when the response is handed to the connection.
+ */
+export async function tutorialHandler(request: H2Request): Promise<void> {
+  const { streamId, headers, connection } = request;
+  let method = "", path = "";
+  for (const [name, value] of headers) {
+    if (name === ":method") method = value;
+    else if (name === ":path") path = value;
+  }
+  const route = path.split("?", 1)[0]!;
+  if (method === "GET" && route.startsWith("/bytes/")) {
+    const digits = route.slice("/bytes/".length);
+    const size = /^\d{1,9}$/.test(digits) ? Number(digits) : Infinity;
+    if (size > MAX_BYTES) {
+      await respondJson(
+        connection,
+        streamId,
+        `{"error": "N must be an integer <= ${MAX_BYTES}"}`,
+        "400",
+      );
+      return;
+    }
+    await connection.respond(streamId, [
+      [":status", "200"],
+      ["content-type", "application/octet-stream"],
+      ["content-length", String(size)],
+      ["server", SERVER_NAME],
+    ], patternBody(size));
+    return;
+  }
+  if (method === "POST" && route === "/echo-size") {
+    let received = 0;
+    try {
+      for await (const chunk of connection.requestBody(streamId)) received += chunk.length;
+    } catch {
+      return; // the stream was reset: nobody to answer
+    }
+    await respondJson(connection, streamId, `{"received": ${received}}`);
+    return;
+  }
+  await respondJson(connection, streamId, headersJson(headers));
+}
+
+/**
+ * `json.dumps(dict(headers))` as Python prints it: insertion order, a later
+ * duplicate overwrites the value, `", "` and `": "` separators, non-ASCII
+ * escaped.
+ *
+ * @param headers Fields in received order.
+ * @returns The JSON text.
+ */
+export function headersJson(headers: readonly HeaderField[]): string {
+  const fields = new Map<string, string>();
+  for (const [name, value] of headers) fields.set(name, value);
+  const members = [...fields].map(([name, value]) => `${pyString(name)}: ${pyString(value)}`);
+  return `{${members.join(", ")}}`;
+}
+
+function pyString(text: string): string {
+  return JSON.stringify(text).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+function respondJson(
+  connection: H2StreamsConnection,
+  streamId: number,
+  json: string,
+  status = "200",
+): Promise<boolean> {
+  const body = encoder.encode(json);
+  return connection.respond(streamId, [
+    [":status", status],
+    ["server", SERVER_NAME],
+    ["content-length", String(body.length)],
+    ["content-type", "application/json"],
+  ], body);
+}
+
+/** `size` octets of {@link PATTERN}, as views of the shared buffer (sendData copies them). */
+function patternBody(size: number): H2Body {
+  if (size <= PATTERN.length) return PATTERN.subarray(0, size);
+  return (function* () {
+    for (let left = size; left > 0; left -= PATTERN.length) {
+      yield left >= PATTERN.length ? PATTERN : PATTERN.subarray(0, left);
+    }
+  })();
+}
+
+// ------------------------------------------------------------------ connections
+
+type Sniffed =
+  | { kind: "h2"; data: Uint8Array }
+  | { kind: "http1"; head: Http1Head; rest: Uint8Array }
+  | { kind: "bad" }
+  | { kind: "eof" };
+
+/** A parsed HTTP/1.1 request head. */
+interface Http1Head {
+  method: string;
+  target: string;
+  version: string;
+  fields: [string, string][];
+}
+
+const PREFACE = encoder.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+const MAX_HTTP1_HEAD = 16_384;
+
+/** Reads until the bytes are either the HTTP/2 preface or a complete HTTP/1.x head. */
+async function sniff(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Sniffed> {
+  let data: Uint8Array = new Uint8Array(0);
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) return { kind: "eof" };
+    data = concat(data, value);
+    const compared = Math.min(data.length, PREFACE.length);
+    let isPreface = true;
+    for (let i = 0; i < compared; i++) {
+      if (data[i] !== PREFACE[i]) {
+        isPreface = false;
+        break;
+      }
+    }
+    if (isPreface) {
+      if (data.length >= PREFACE.length) return { kind: "h2", data };
+      continue;
+    }
+    const end = indexOfHeadEnd(data);
+    if (end < 0) {
+      if (data.length > MAX_HTTP1_HEAD) return { kind: "bad" };
+      continue;
+    }
+    const head = parseHttp1Head(new TextDecoder("latin1").decode(data.subarray(0, end)));
+    return head === undefined
+      ? { kind: "bad" }
+      : { kind: "http1", head, rest: data.subarray(end + 4) };
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function indexOfHeadEnd(data: Uint8Array): number {
+  for (let i = 0; i + 3 < data.length; i++) {
+    if (data[i] === 13 && data[i + 1] === 10 && data[i + 2] === 13 && data[i + 3] === 10) return i;
+  }
+  return -1;
+}
+
+function parseHttp1Head(text: string): Http1Head | undefined {
+  const lines = text.split("\r\n");
+  const request = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) (HTTP\/1\.[01])$/.exec(lines[0] ?? "");
+  if (request === null) return undefined;
+  const fields: [string, string][] = [];
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) return undefined;
+    fields.push([line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]);
+  }
+  return { method: request[1]!, target: request[2]!, version: request[3]!, fields };
+}
+
+/** Fields of an HTTP/1.1 request that do not carry over to HTTP/2 (RFC 9113 §8.2.2). */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "upgrade",
+  "http2-settings",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "host",
+]);
+
+/**
+ * RFC 7540 §3.2: the request asks for h2c, carries exactly one HTTP2-Settings
+ * (§3.2.1) named in Connection, and has no body (we do not read HTTP/1.1
+ * bodies, so such a request is answered in HTTP/1.1 instead).
+ */
+function upgradeSettings(head: Http1Head): string | undefined {
+  const values = (name: string) => head.fields.filter(([n]) => n === name).map(([, v]) => v);
+  const tokens = (name: string) =>
+    values(name).flatMap((v) => v.split(",")).map((t) => t.trim().toLowerCase());
+  const settings = values("http2-settings");
+  const hasBody = values("transfer-encoding").length > 0 ||
+    values("content-length").some((v) => v !== "0");
+  if (
+    head.version !== "HTTP/1.1" || settings.length !== 1 || hasBody ||
+    !tokens("upgrade").includes("h2c") || !tokens("connection").includes("http2-settings")
+  ) return undefined;
+  return settings[0];
+}
+
+/** The upgraded request as HTTP/2 fields for stream 1 (RFC 7540 §3.2). */
+function upgradedRequestFields(head: Http1Head): HeaderField[] {
+  const host = head.fields.find(([name]) => name === "host")?.[1] ?? "";
+  const fields: HeaderField[] = [
+    [":method", head.method],
+    [":scheme", "http"],
+    [":authority", host],
+    [":path", head.target],
+  ];
+  for (const field of head.fields) if (!HOP_BY_HOP.has(field[0])) fields.push(field);
+  return fields;
+}
+
+const HTTP2_REQUIRED_BODY = encoder.encode(
+  "This server speaks HTTP/2 only: use prior knowledge (h2c), Upgrade: h2c, or TLS with ALPN h2.\n",
+);
+
+function http1Response(status: string, body: Uint8Array, extra = ""): Uint8Array {
+  return concat(
+    encoder.encode(
+      `HTTP/1.1 ${status}\r\nserver: ${SERVER_NAME}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+        `content-length: ${body.length}\r\n${extra}\r\n`,
+    ),
+    body,
+  );
+}
+
+/** What the server tracks per accepted connection. */
+interface Tracked {
+  readonly conn: Deno.Conn;
+  h2: H2StreamsConnection | undefined;
+  prefaceTimer: ReturnType<typeof setTimeout> | undefined;
+  lastRead: number;
+  lastWritten: number;
+  lastActive: number;
+  closedHard: boolean;
+}
+
+function closeHard(tracked: Tracked): void {
+  if (tracked.closedHard) return;
+  tracked.closedHard = true;
+  if (tracked.prefaceTimer !== undefined) clearTimeout(tracked.prefaceTimer);
+  try {
+    tracked.conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/**
+ * Starts the server: listens, accepts connections and serves each one until
+ * {@link Server.shutdown}.
+ *
+ * @param options Address, TLS, timeouts, application.
+ * @returns The running server; `addr` is set once listening.
+ * @throws {Deno.errors.AddrInUse} If the port is taken (and other listen errors).
+ */
+export function serve(options: ServeOptions = {}): Server {
+  const hostname = options.hostname ?? "0.0.0.0";
+  const port = options.port ?? 8080;
+  const prefaceTimeout = options.prefaceTimeout ?? 10_000;
+  const idleTimeout = options.idleTimeout ?? 10_000;
+  const shutdownTimeout = options.shutdownTimeout ?? 30_000;
+  const handler = options.handler ?? tutorialHandler;
+  const tls = options.cert !== undefined && options.key !== undefined;
+  const listener: Deno.Listener = tls
+    ? Deno.listenTls({
+      hostname,
+      port,
+      cert: options.cert!,
+      key: options.key!,
+      alpnProtocols: ["h2"],
+    })
+    : Deno.listen({ hostname, port });
+  const connections = new Set<Tracked>();
+  const pending = new Set<Promise<void>>();
+  let shuttingDown = false;
+
+  const idleCheck = setInterval(() => {
+    const now = performance.now();
+    for (const tracked of connections) {
+      const h2 = tracked.h2;
+      if (h2 === undefined) continue; // the preface timer covers this phase
+      if (h2.bytesRead !== tracked.lastRead || h2.bytesWritten !== tracked.lastWritten) {
+        tracked.lastRead = h2.bytesRead;
+        tracked.lastWritten = h2.bytesWritten;
+        tracked.lastActive = now;
+      } else if (now - tracked.lastActive >= idleTimeout) {
+        if (!h2.isClosed) void h2.close(ErrorCode.NO_ERROR);
+        // A peer that does not read would keep the GOAWAY write pending forever.
+        setTimeout(() => closeHard(tracked), 1_000);
+        tracked.lastActive = Infinity;
+      }
+    }
+  }, Math.max(10, Math.min(1_000, idleTimeout / 4)));
+
+  async function serveConnection(conn: Deno.Conn): Promise<void> {
+    const tracked: Tracked = {
+      conn,
+      h2: undefined,
+      prefaceTimer: undefined,
+      lastRead: 0,
+      lastWritten: 0,
+      lastActive: performance.now(),
+      closedHard: false,
+    };
+    connections.add(tracked);
+    // Slowloris (reference/http2-attacks.md #11): handshake + preface in bounded time.
+    tracked.prefaceTimer = setTimeout(() => closeHard(tracked), prefaceTimeout);
+    try {
+      if (tls) await (conn as Deno.TlsConn).handshake();
+      const reader = conn.readable.getReader();
+      const sniffed = await sniff(reader);
+      reader.releaseLock();
+      if (sniffed.kind === "eof" || sniffed.kind === "bad") {
+        if (sniffed.kind === "bad") {
+          await writeAndClose(
+            conn,
+            http1Response("400 Bad Request", encoder.encode("Bad request\n")),
+          );
+        }
+        return;
+      }
+      let settings: string | undefined;
+      let initialData: Uint8Array;
+      if (sniffed.kind === "http1") {
+        settings = tls ? undefined : upgradeSettings(sniffed.head);
+        if (settings === undefined) {
+          await writeAndClose(
+            conn,
+            http1Response(
+              "505 HTTP Version Not Supported",
+              HTTP2_REQUIRED_BODY,
+              "connection: close\r\n",
+            ),
+          );
+          return;
+        }
+        const writer = conn.writable.getWriter();
+        await writer.write(
+          encoder.encode(
+            "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n",
+          ),
+        );
+        writer.releaseLock();
+        initialData = sniffed.rest;
+      } else {
+        initialData = sniffed.data;
+      }
+      if (shuttingDown) return;
+      const h2 = H2StreamsConnection.server(conn, {
+        initialData,
+        ...(settings === undefined ? {} : { upgradeSettings: settings }),
+        onEvent(event: H2Event) {
+          if (tracked.prefaceTimer !== undefined) {
+            // RFC 9113 §3.4: an event means the preface and the first SETTINGS arrived.
+            clearTimeout(tracked.prefaceTimer);
+            tracked.prefaceTimer = undefined;
+          }
+          if (event.type === "RequestReceived") {
+            runHandler(handler, {
+              streamId: event.streamId,
+              headers: event.headers,
+              connection: h2,
+            });
+          }
+        },
+      });
+      tracked.h2 = h2;
+      if (sniffed.kind === "http1") {
+        runHandler(handler, {
+          streamId: 1,
+          headers: upgradedRequestFields(sniffed.head),
+          connection: h2,
+        });
+      }
+      if (shuttingDown) h2.shutdown();
+      await h2.closed;
+    } catch {
+      // A broken connection (reset, TLS failure, timeout) concerns only itself.
+    } finally {
+      closeHard(tracked);
+      connections.delete(tracked);
+    }
+  }
+
+  async function acceptLoop(): Promise<void> {
+    while (true) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (shuttingDown || error instanceof Deno.errors.BadResource) break;
+        continue; // e.g. EMFILE: keep serving the connections we have
+      }
+      const task = serveConnection(conn);
+      pending.add(task);
+      void task.finally(() => pending.delete(task));
+    }
+    while (pending.size > 0) await Promise.all(pending);
+  }
+
+  const finished = acceptLoop().finally(() => clearInterval(idleCheck));
+
+  function shutdown(): Promise<void> {
+    if (!shuttingDown) {
+      shuttingDown = true;
+      try {
+        listener.close();
+      } catch {
+        // Already closed.
+      }
+      for (const tracked of connections) {
+        if (tracked.h2 !== undefined) tracked.h2.shutdown();
+        else closeHard(tracked); // still in handshake or sniffing: nothing in flight
+      }
+      const hardStop = setTimeout(() => {
+        for (const tracked of connections) closeHard(tracked);
+      }, shutdownTimeout);
+      void finished.finally(() => clearTimeout(hardStop));
+    }
+    return finished;
+  }
+
+  return { addr: listener.addr as Deno.NetAddr, finished, shutdown };
+}
+
+function runHandler(handler: H2Handler, request: H2Request): void {
+  const fail = () => {
+    try {
+      request.connection.reset(request.streamId, ErrorCode.INTERNAL_ERROR);
+    } catch {
+      // The connection is gone.
+    }
+  };
+  try {
+    const result = handler(request);
+    if (result instanceof Promise) result.catch(fail);
+  } catch {
+    fail();
+  }
+}
+
+/** Sends an HTTP/1.1 answer, then closes without resetting what the client still sends. */
+async function writeAndClose(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  const writer = conn.writable.getWriter();
+  await writer.write(bytes);
+  writer.releaseLock();
+  // Half-close and drain briefly, so unread request bytes do not turn our FIN into an RST.
+  try {
+    await conn.closeWrite();
+    const reader = conn.readable.getReader();
+    const deadline = setTimeout(() => void reader.cancel().catch(() => {}), 1_000);
+    try {
+      while (!(await reader.read()).done) { /* discard */ }
+    } finally {
+      clearTimeout(deadline);
+    }
+  } catch {
+    // The peer went away first.
+  }
+}
+
+// ------------------------------------------------------------------ command line
+
+const USAGE = `Usage: deno run --allow-net server.ts [options]
+
+Options:
+  --port PORT              TCP port, 0 for a free one (default 8080)
+  --hostname HOST          address to bind (default 0.0.0.0)
+  --cert FILE --key FILE   serve TLS with ALPN h2 (needs --allow-read)
+  --preface-timeout SECS   time to complete the handshake and preface (default 10)
+  --idle-timeout SECS      close connections idle this long (default 10)
+  --help                   show this help
+`;
+
+/** Parsed command line, or an error message for the usage text. */
+type Cli = { options: ServeOptions; certFile?: string; keyFile?: string } | { help: true } | {
+  error: string;
+};
+
+/**
+ * Parses the command line of `server.ts`.
+ *
+ * @param args `Deno.args`.
+ * @returns The serve options, `{ help: true }`, or `{ error }`.
+ */
+export function parseCommandLine(args: string[]): Cli {
+  let values;
+  try {
+    values = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: "string" },
+        hostname: { type: "string" },
+        cert: { type: "string" },
+        key: { type: "string" },
+        "preface-timeout": { type: "string" },
+        "idle-timeout": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+  if (values.help) return { help: true };
+  const options: ServeOptions = {};
+  if (values.port !== undefined) {
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65_535) {
+      return { error: `Invalid --port "${values.port}"` };
+    }
+    options.port = Number(values.port);
+  }
+  if (values.hostname !== undefined) options.hostname = values.hostname;
+  for (
+    const [flag, key] of [["preface-timeout", "prefaceTimeout"], [
+      "idle-timeout",
+      "idleTimeout",
+    ]] as const
+  ) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    const seconds = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+      return { error: `Invalid --${flag} "${raw}"` };
+    }
+    options[key] = seconds * 1_000;
+  }
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    return { error: "--cert and --key go together" };
+  }
+  return {
+    options,
+    ...(values.cert === undefined ? {} : { certFile: values.cert }),
+    ...(values.key === undefined ? {} : { keyFile: values.key }),
+  };
+}
+
+async function main(): Promise<number> {
+  const cli = parseCommandLine(Deno.args);
+  if ("help" in cli) {
+    console.log(USAGE);
+    return 0;
+  }
+  if ("error" in cli) {
+    console.error(`error: ${cli.error}\n\n${USAGE}`);
+    return 2;
+  }
+  const options = cli.options;
+  if (cli.certFile !== undefined && cli.keyFile !== undefined) {
+    options.cert = await Deno.readTextFile(cli.certFile);
+    options.key = await Deno.readTextFile(cli.keyFile);
+  }
+  const server = serve(options);
+  const host = server.addr.hostname.includes(":")
+    ? `[${server.addr.hostname}]`
+    : server.addr.hostname;
+  console.log(
+    `Listening on ${options.cert === undefined ? "http" : "https"}://${host}:${server.addr.port}/`,
+  );
+  const stop = () => void server.shutdown();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await server.finished;
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main());
