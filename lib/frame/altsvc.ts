@@ -1,14 +1,14 @@
 /**
  * ALTSVC frames, RFC 7838 §4: a 16-bit Origin-Len, the Origin, then the
- * Alt-Svc-Field-Value, both byte strings. Parse rejects only what the frame
- * itself proves malformed (FRAME_SIZE_ERROR); the stream/origin pairing rules
- * of §4 ("the frame MUST be ignored") are the connection's.
+ * Alt-Svc-Field-Value, both byte strings. ALTSVC is an extension frame that
+ * servers MUST ignore (RFC 7838 §4), so a malformed one is never an error: it
+ * comes out as an opaque extension frame (RFC 9113 §5.5) for the connection to
+ * ignore. The stream/origin pairing rules of §4 are the connection's.
  *
  * @module
  */
 
 import { FrameType } from "../constants.ts";
-import { FrameDataMissingError } from "../errors.ts";
 import {
   assertByteString,
   type ByteSink,
@@ -17,25 +17,20 @@ import {
   writeUint16,
 } from "./_bytes.ts";
 import { assertPayloadLength, assertStreamId, writeFrameHeader } from "./header.ts";
-import type { AltSvcFrame } from "./types.ts";
+import type { AltSvcFrame, UnknownFrame } from "./types.ts";
 
 /**
- * Parses an ALTSVC payload.
- *
- * @throws {FrameDataMissingError} When shorter than 2 octets or Origin-Len runs past the end.
+ * Parses an ALTSVC payload. One shorter than 2 octets, or whose Origin-Len runs
+ * past the end, is returned as an opaque extension frame instead.
  */
-export function parseAltSvc(_flags: number, streamId: number, payload: Uint8Array): AltSvcFrame {
-  if (payload.length < 2) {
-    throw new FrameDataMissingError(`ALTSVC frame of "${payload.length}" octets, 2 needed`, {
-      detail: "altsvc_too_short",
-    });
-  }
-  const originLength = (payload[0]! << 8) | payload[1]!;
-  if (2 + originLength > payload.length) {
-    throw new FrameDataMissingError(
-      `ALTSVC Origin-Len "${originLength}" runs past the payload of "${payload.length}" octets`,
-      { detail: "altsvc_origin_overflow" },
-    );
+export function parseAltSvc(
+  flags: number,
+  streamId: number,
+  payload: Uint8Array,
+): AltSvcFrame | UnknownFrame {
+  const originLength = payload.length < 2 ? -1 : (payload[0]! << 8) | payload[1]!;
+  if (originLength < 0 || 2 + originLength > payload.length) {
+    return { type: "unknown", frameType: FrameType.ALTSVC, streamId, flags, payload };
   }
   return {
     type: FrameType.ALTSVC,

@@ -36,11 +36,11 @@ import { parsePriorityUpdate } from "./priority_update.ts";
 import { parsePushPromise } from "./push_promise.ts";
 import { parseRstStream } from "./rst_stream.ts";
 import { parseSettings } from "./settings.ts";
-import type { Frame, KnownFrame } from "./types.ts";
+import type { Frame } from "./types.ts";
 import { parseWindowUpdate } from "./window_update.ts";
 
 /** A per-type payload parser: frame-local checks, then the typed frame. */
-type FrameParser = (flags: number, streamId: number, payload: Uint8Array) => KnownFrame;
+type FrameParser = (flags: number, streamId: number, payload: Uint8Array) => Frame;
 
 /** Dispatch table: frame type code → parser. */
 const PARSER_ROWS: ReadonlyArray<readonly [number, FrameParser]> = [
@@ -69,8 +69,6 @@ const PARSERS: ReadonlyArray<FrameParser | undefined> = (() => {
 const EMPTY = new Uint8Array(0);
 /** Initial capacity of a partial-frame buffer: one default-size frame. */
 const PARTIAL_CAPACITY = FRAME_HEADER_LENGTH + DEFAULT_MAX_FRAME_SIZE;
-/** A partial-frame buffer grown above this is released once empty. */
-const PARTIAL_RETAIN_LIMIT = 1 << 20;
 
 /** Options of `FrameDecoder`. */
 export interface FrameDecoderOptions {
@@ -93,8 +91,9 @@ function assertMaxFrameSize(value: number): void {
  *
  * Push a chunk, then call `next()` until it returns undefined, then push the
  * next chunk. Payload fields of the frames (`data`, `fragment`, `payload`, …)
- * may be views of the pushed chunk or of an internal buffer: copy them before
- * keeping them past the next `push`.
+ * are views of the pushed chunk (so don't overwrite a chunk whose frames you
+ * keep) or of a buffer the decoder allocated for a frame split across pushes
+ * and never reuses, so they stay valid after later pushes.
  *
  * Errors are typed `H2Error`s with a `detail` token. A connection error
  * (no `streamId`) leaves the decoder failed: `next()` throws it again and
@@ -136,13 +135,13 @@ export class FrameDecoder {
   /** The chunk being parsed and the offset of its first unconsumed octet. */
   #chunk: Uint8Array = EMPTY;
   #pos = 0;
-  /** Holds the prefix of a frame split across pushes (`#partialLength` octets). */
+  /**
+   * Holds the prefix of a frame split across pushes (`#partialLength` octets).
+   * Once the frame completes, its views point into this buffer, so it is
+   * handed over with the frame and a later split frame gets a fresh one.
+   */
   #partial: Uint8Array = EMPTY;
   #partialLength = 0;
-  /** The other partial buffer; swapped in when `#partial` is lent. */
-  #spare: Uint8Array = EMPTY;
-  /** A frame whose views point into `#partial` was returned since the last push. */
-  #partialLent = false;
   #error: H2Error | undefined;
 
   /**
@@ -196,7 +195,6 @@ export class FrameDecoder {
     }
     this.#chunk = chunk;
     this.#pos = 0;
-    this.#partialLent = false;
   }
 
   /**
@@ -235,13 +233,6 @@ export class FrameDecoder {
   /** Starts a partial frame with the rest of `chunk` (fewer octets than one frame). */
   #stash(chunk: Uint8Array, pos: number): void {
     const n = chunk.length - pos;
-    if (this.#partialLent || this.#partial.length > PARTIAL_RETAIN_LIMIT) {
-      // Views into `#partial` were handed out during this push: keep them valid.
-      const lent = this.#partial;
-      this.#partial = this.#spare.length > PARTIAL_RETAIN_LIMIT ? EMPTY : this.#spare;
-      this.#spare = lent.length > PARTIAL_RETAIN_LIMIT ? EMPTY : lent;
-      this.#partialLent = false;
-    }
     if (this.#partial.length < n) this.#partial = new Uint8Array(Math.max(n, PARTIAL_CAPACITY));
     this.#partial.set(chunk.subarray(pos));
     this.#partialLength = n;
@@ -279,7 +270,7 @@ export class FrameDecoder {
       return undefined;
     }
     this.#partialLength = 0;
-    this.#partialLent = true;
+    this.#partial = EMPTY; // the frame's views keep this buffer; never write it again
     return this.#parse(
       partial[3]!,
       partial[4]!,

@@ -1,14 +1,14 @@
 /**
  * ORIGIN frames, RFC 8336 §2: a sequence of Origin-Entry (16-bit
- * Origin-Len + ASCII-Origin). Flags are ignored. A truncated entry is a
- * FRAME_SIZE_ERROR; ignoring ORIGIN on a stream other than 0 is the
- * connection's rule.
+ * Origin-Len + ASCII-Origin). Flags are ignored. ORIGIN is a non-critical
+ * extension frame, so a truncated entry is never an error: the frame comes
+ * out opaque (RFC 9113 §5.5) for the connection to ignore. Ignoring ORIGIN on
+ * a stream other than 0 is the connection's rule.
  *
  * @module
  */
 
 import { FrameType } from "../constants.ts";
-import { FrameDataMissingError } from "../errors.ts";
 import {
   assertByteString,
   type ByteSink,
@@ -17,29 +17,24 @@ import {
   writeUint16,
 } from "./_bytes.ts";
 import { assertPayloadLength, writeFrameHeader } from "./header.ts";
-import type { OriginFrame } from "./types.ts";
+import type { OriginFrame, UnknownFrame } from "./types.ts";
 
 /**
- * Parses an ORIGIN payload.
- *
- * @throws {FrameDataMissingError} When an Origin-Entry is cut short.
+ * Parses an ORIGIN payload. One with an Origin-Entry cut short is returned as
+ * an opaque extension frame instead.
  */
-export function parseOrigin(_flags: number, streamId: number, payload: Uint8Array): OriginFrame {
+export function parseOrigin(
+  flags: number,
+  streamId: number,
+  payload: Uint8Array,
+): OriginFrame | UnknownFrame {
   const origins: string[] = [];
   let at = 0;
   while (at < payload.length) {
-    if (payload.length - at < 2) {
-      throw new FrameDataMissingError("ORIGIN entry cut short before its Origin-Len", {
-        detail: "origin_entry_truncated",
-      });
-    }
-    const length = (payload[at]! << 8) | payload[at + 1]!;
+    const length = payload.length - at < 2 ? -1 : (payload[at]! << 8) | payload[at + 1]!;
     at += 2;
-    if (at + length > payload.length) {
-      throw new FrameDataMissingError(
-        `ORIGIN Origin-Len "${length}" runs past the payload of "${payload.length}" octets`,
-        { detail: "origin_entry_truncated" },
-      );
+    if (length < 0 || at + length > payload.length) {
+      return { type: "unknown", frameType: FrameType.ORIGIN, streamId, flags, payload };
     }
     origins.push(bytesToByteString(payload.subarray(at, at + length)));
     at += length;

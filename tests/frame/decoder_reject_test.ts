@@ -367,36 +367,6 @@ const REJECTS: readonly RejectCase[] = [
     detail: "continuation_on_stream_0",
     errorClass: ProtocolError,
   },
-  // RFC 7838 §4 ALTSVC
-  {
-    name: "ALTSVC of 1 octet",
-    bytes: raw(T.ALTSVC, 0, 0, [0]),
-    errorCode: FSE,
-    detail: "altsvc_too_short",
-    errorClass: FrameDataMissingError,
-  },
-  {
-    name: "ALTSVC Origin-Len past the end",
-    bytes: raw(T.ALTSVC, 0, 0, [...u16(4), ...ascii("abc")]),
-    errorCode: FSE,
-    detail: "altsvc_origin_overflow",
-    errorClass: FrameDataMissingError,
-  },
-  // RFC 8336 §2 ORIGIN
-  {
-    name: "ORIGIN of 1 octet",
-    bytes: raw(T.ORIGIN, 0, 0, [0]),
-    errorCode: FSE,
-    detail: "origin_entry_truncated",
-    errorClass: FrameDataMissingError,
-  },
-  {
-    name: "ORIGIN Origin-Len past the end",
-    bytes: raw(T.ORIGIN, 0, 0, [...u16(1), ...ascii("a"), ...u16(2), ...ascii("b")]),
-    errorCode: FSE,
-    detail: "origin_entry_truncated",
-    errorClass: FrameDataMissingError,
-  },
   // RFC 9218 §7.1 PRIORITY_UPDATE
   {
     name: "PRIORITY_UPDATE on stream 1",

@@ -148,6 +148,25 @@ Deno.test("FrameDecoder keeps views of a frame completed from its buffer valid d
   assert.equal(decoder.bufferedLength, 0);
 });
 
+Deno.test("FrameDecoder keeps views of split frames valid after any number of later pushes", () => {
+  // RFC 9113 §4: frames split across pushes are reassembled; callers may keep what they got.
+  const frames = Array.from(
+    { length: 20 },
+    (_, i) => raw(T.DATA, 0, 2 * i + 1, new Uint8Array(97).fill(i)),
+  );
+  const bytes = concat(...frames);
+  const decoder = new FrameDecoder();
+  const seen: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += 33) {
+    decoder.push(bytes.subarray(at, at + 33));
+    for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) {
+      if (frame.type === T.DATA) seen.push(frame.data);
+    }
+  }
+  assert.equal(seen.length, 20);
+  seen.forEach((data, i) => assert.deepEqual(data, new Uint8Array(97).fill(i)));
+});
+
 Deno.test("FrameDecoder reports bufferedLength of pushed but unreturned octets", () => {
   // RFC 9113 §4.1: a frame needs its 9-octet header and `length` payload octets.
   const decoder = new FrameDecoder();
@@ -238,6 +257,33 @@ Deno.test("FrameDecoder surfaces unknown frame types opaquely", () => {
       },
       { type: "unknown", frameType: type, streamId: 0, flags: 0, payload: new Uint8Array() },
     ]);
+  }
+});
+
+Deno.test("FrameDecoder passes malformed ALTSVC and ORIGIN frames through as opaque frames", () => {
+  // RFC 7838 §4: a server "MUST ignore" ALTSVC; RFC 8336 ORIGIN is a non-critical extension and
+  // RFC 9113 §5.5 lets receivers ignore what they do not use, so malformed ones are not errors.
+  const cases: Array<[number, number[]]> = [
+    [T.ALTSVC, [0]],
+    [T.ALTSVC, [...u16(4), ...ascii("abc")]],
+    [T.ORIGIN, [0]],
+    [T.ORIGIN, [...u16(1), ...ascii("a"), ...u16(2), ...ascii("b")]],
+  ];
+  for (const [type, payload] of cases) {
+    const frames = decodeAll(
+      concat(raw(type, 0, 0, payload), raw(T.PING, 0, 0, new Array(8).fill(7))),
+      {
+        chunkSizes: [1],
+      },
+    );
+    assert.deepEqual(frames[0], {
+      type: "unknown",
+      frameType: type,
+      streamId: 0,
+      flags: 0,
+      payload: new Uint8Array(payload),
+    });
+    assert.equal(frames[1]?.type, T.PING);
   }
 });
 
