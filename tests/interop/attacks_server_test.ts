@@ -302,6 +302,7 @@ async function siege(port: number, a: Attack, ms: number, parallel = 2): Promise
     while (Date.now() < end) {
       connections++;
       await attackOnce(port, a, Math.max(200, end - Date.now()));
+      await sleep(10); // at most ~100 attacking connections a second per attacker
     }
   }));
   return connections;

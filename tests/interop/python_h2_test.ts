@@ -315,14 +315,19 @@ class Endpoint {
     options: { endStream: boolean; trailers?: HeaderField[] },
   ): Promise<void> {
     let offset = 0;
+    const isReset = () => this.responses.get(streamId)?.reset !== undefined;
     while (offset < data.length) {
+      if (isReset()) return; // the peer cancelled the stream (RST_STREAM)
       const window = Math.min(
         this.conn.localFlowControlWindow(streamId),
         this.conn.maxOutboundFrameSize,
       );
       if (window <= 0) {
         const seen = this.flowSignals;
-        await this.waitUntil(() => this.flowSignals > seen, `a window on stream ${streamId}`);
+        await this.waitUntil(
+          () => this.flowSignals > seen || isReset(),
+          `a window on stream ${streamId}`,
+        );
         continue;
       }
       const chunk = data.subarray(offset, offset + window);
@@ -331,6 +336,7 @@ class Endpoint {
       this.conn.sendData(streamId, chunk, { endStream: options.endStream && last });
       await this.flush();
     }
+    if (isReset()) return;
     if (options.trailers !== undefined) {
       this.conn.sendHeaders(streamId, options.trailers, { endStream: true });
     } else if (data.length === 0 && options.endStream) {
@@ -664,6 +670,23 @@ Deno.test("H2Connection client exchanges 30 kB header fields with python h2 (CON
     assert.equal(echoed.get("x-big") === big, true, "request x-big differs");
   }));
 
+Deno.test("H2Connection client cancels a python h2 download and the connection window recovers", () =>
+  withPythonServer(async (client) => {
+    // RFC 9113 §6.9: DATA in flight on a reset stream still counts against the connection
+    // window, so the engine must credit it back or the next download stalls.
+    const first = await client.request("GET", "/bytes/1000000");
+    await client.waitUntil(
+      () => (client.responses.get(first)?.body.length ?? 0) > 0,
+      "the first DATA",
+    );
+    client.conn.resetStream(first, 8); // CANCEL
+    await client.flush();
+    const second = await client.response(await client.request("GET", "/bytes/300000"));
+    assert.equal(concat(second.body).length, 300_000);
+    assert.equal(second.ended, true);
+    assert.ok(concat(client.responses.get(first)!.body).length < 1_000_000);
+  }));
+
 // ---------------------------------------------------------------------------
 // Our engine as SERVER against python h2's client.
 
@@ -732,6 +755,13 @@ function serveRoutes(server: Endpoint): void {
     } else if (path === "/ping") {
       conn.ping(enc.encode("tsping01"));
       pingWaiters.push(streamId);
+    } else if (path?.startsWith("/bytes/")) {
+      const size = Number(path.slice("/bytes/".length));
+      respond(
+        streamId,
+        [[":status", "200"], ["content-length", String(size)]],
+        new Uint8Array(size).fill(0x78),
+      );
     } else if (path === "/informational") {
       conn.sendHeaders(streamId, [[":status", "103"], ["link", "</style.css>; rel=preload"]]);
       respond(streamId, [[":status", "200"]], enc.encode("final"));
@@ -959,6 +989,16 @@ Deno.test("python h2 client exchanges 30 kB header fields with H2Connection serv
     requestBigEchoedOk: true,
     events: result.events,
   });
+});
+
+Deno.test("python h2 client cancels a download from H2Connection server and carries on", async () => {
+  // RFC 9113 §5.4.2, §6.4: RST_STREAM ends one stream; our server stops sending its body and
+  // the connection (and its window) serve the next request in full.
+  const result = await withPythonClient("reset");
+  assert.ok(result.cancelledAt > 0 && result.cancelledAt < 1_000_000);
+  assert.equal(result.secondLength, 300_000);
+  assert.equal(result.secondEnded, true);
+  assert.equal(result.terminated, null);
 });
 
 // ---------------------------------------------------------------------------

@@ -10,7 +10,8 @@ asserts on it. Exit status 0 unless the script itself failed (exception,
 timeout, connection error), then the JSON has an "error" member.
 
 Scenarios: get, post (10 MiB echo), concurrent (200 streams), trailers, push,
-ping, goaway, malformed, informational, big.
+ping, goaway, malformed, informational, big,
+reset.
 """
 
 import argparse
@@ -278,6 +279,20 @@ def scenario_big(c):
             "requestBigEchoedOk": echoed.get("x-big") == big_value()}
 
 
+def scenario_reset(c):
+    """Cancel a big download; DATA already in flight must not eat the connection window."""
+    sid = c.request("GET", "/bytes/1000000")
+    c.wait(lambda: len(c.responses[sid].body) > 0 or c.done(sid))
+    c.conn.reset_stream(sid, error_code=8)
+    c.flush()
+    cancelled_at = len(c.responses[sid].body)
+    second = c.request("GET", "/bytes/300000")
+    c.wait(lambda: c.done(second))
+    r = c.responses[second]
+    return {"cancelledAt": cancelled_at, "secondLength": len(r.body), "secondEnded": r.ended,
+            "terminated": c.terminated}
+
+
 def scenario_malformed(c):
     """Malformed requests (RFC 9113 §8.1.1) must cost a stream, not the connection."""
     c.conn.config.validate_outbound_headers = False
@@ -298,7 +313,7 @@ SCENARIOS = {
     "get": scenario_get, "post": scenario_post, "concurrent": scenario_concurrent,
     "trailers": scenario_trailers, "push": scenario_push, "ping": scenario_ping,
     "goaway": scenario_goaway, "malformed": scenario_malformed,
-    "informational": scenario_informational, "big": scenario_big,
+    "informational": scenario_informational, "big": scenario_big, "reset": scenario_reset,
 }
 
 

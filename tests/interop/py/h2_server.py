@@ -13,6 +13,7 @@ Routes (the same ones tests/interop/python_h2_test.ts serves with our engine):
                    the headers JSON as the main response
   GET  /ping       sends PING "pyping01"; answers {"pingAck": "pyping01"} once ACKed
   GET  /goaway     200 "bye", then GOAWAY(NO_ERROR, last_stream_id = this stream)
+  GET  /bytes/N    200, N octets "x"
   GET  /informational  103 (link), then 200 "final"
   GET  /big-headers    200 with a 30 kB x-big field (HEADERS + CONTINUATION), body
                        the headers JSON
@@ -171,6 +172,9 @@ class Connection:
         elif path == "/ping":
             c.ping(b"pyping01")
             self.ping_waiters.append(stream)
+        elif path.startswith("/bytes/"):
+            size = int(path[len("/bytes/"):])
+            self.send(sid, [(":status", "200"), ("content-length", str(size))], b"x" * size)
         elif path == "/informational":
             c.send_headers(sid, [(":status", "103"), ("link", "</style.css>; rel=preload")])
             self.send(sid, [(":status", "200")], b"final")
