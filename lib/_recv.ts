@@ -309,8 +309,8 @@ function recvSettings(core: ConnectionCore, frame: SettingsFrame): void {
       { detail: "too_many_settings" },
     );
   }
-  const changed = core.applyRemoteSettings(entries);
   core.countControl(true);
+  const changed = core.applyRemoteSettings(entries);
   core.writer.settingsAck();
   core.events.push(new RemoteSettingsChanged({ changedSettings: changed }));
 }
@@ -450,6 +450,9 @@ function recvPriorityUpdate(core: ConnectionCore, frame: PriorityUpdateFrame): v
 function recvUnknown(core: ConnectionCore, frame: UnknownFrame): void {
   // RFC 9113 §5.5: "Implementations MUST ignore unknown or unsupported values"; counted as a glitch.
   core.glitch("unknown frame");
+  // An ALTSVC or ORIGIN frame the codec could not parse arrives opaque: ignore it (RFC 7838 §4,
+  // RFC 8336 §2: non-critical extension frames; servers ignore ALTSVC anyway).
+  if (frame.frameType === FrameType.ALTSVC || frame.frameType === FrameType.ORIGIN) return;
   core.events.push(new UnknownFrameReceived({ frame }));
 }
 

@@ -21,25 +21,12 @@
 import { CONNECTION_PREFACE, MAX_STREAM_ID, MAX_WINDOW_SIZE, SettingCode } from "./constants.ts";
 import {
   ErrorCode,
-  FlowControlError,
-  FrameTooLargeError,
   H2Error,
   NoAvailableStreamIdError,
   NoSuchStreamError,
   ProtocolError,
-  StreamClosedError,
-  StreamIdTooLowError,
-  TooManyStreamsError,
 } from "./errors.ts";
 import type { H2Event, HeaderField } from "./events.ts";
-import {
-  extractMethod,
-  extractStatus,
-  type FieldValidationFlags,
-  normalizeOutboundHeaders,
-  validateOutboundHeaders,
-} from "./fields.ts";
-import type { PriorityFields } from "./frame/types.ts";
 import { GoAwayState } from "./goaway.ts";
 import { type H2Limits, resolveLimits } from "./limits.ts";
 import { assertPingData, SHUTDOWN_PING_DATA } from "./ping.ts";
@@ -49,16 +36,24 @@ import {
   type Settings,
   validateSetting,
 } from "./settings.ts";
-import type { H2Stream } from "./stream.ts";
-import {
-  STREAM_STATE_NAMES,
-  StreamInput,
-  type StreamInputValue,
-  StreamState,
-} from "./stream_state.ts";
+import { StreamInput, StreamState } from "./stream_state.ts";
 import { ConnectionCore } from "./_core.ts";
-import { authorityOf } from "./_headers.ts";
 import { receive } from "./_recv.ts";
+import {
+  assertStreamId,
+  assertUint32,
+  assertUsable,
+  priorityOf,
+  pushStream,
+  sendData,
+  type SendDataOptions,
+  sendHeaders,
+  type SendHeadersOptions,
+  stateError,
+  streamOf,
+} from "./_send.ts";
+
+export type { SendDataOptions, SendHeadersOptions } from "./_send.ts";
 
 export type { H2Limits } from "./limits.ts";
 
@@ -84,44 +79,7 @@ export interface H2ConnectionOptions {
   now?: () => number;
 }
 
-/** Options of {@linkcode H2Connection.sendHeaders}. */
-export interface SendHeadersOptions {
-  /** Set END_STREAM. @default {false} */
-  endStream?: boolean;
-  /** RFC 7540 priority weight 1..256 (client only). */
-  priorityWeight?: number;
-  /** RFC 7540 parent stream (client only). */
-  priorityDependsOn?: number;
-  /** RFC 7540 exclusive flag (client only). */
-  priorityExclusive?: boolean;
-  /** Field names to send never-indexed (RFC 7541 §6.2.3), on top of the normalisation defaults. */
-  sensitive?: Iterable<string>;
-}
-
-/** Options of {@linkcode H2Connection.sendData}. */
-export interface SendDataOptions {
-  /** Set END_STREAM. @default {false} */
-  endStream?: boolean;
-  /** Padding octets 0..255 (counted against flow control, plus the Pad Length octet). */
-  padLength?: number;
-}
-
 const EMPTY = new Uint8Array(0);
-
-function assertStreamId(streamId: number, what = "Stream ID"): void {
-  if (typeof streamId !== "number") {
-    throw new TypeError(`${what} must be a number, got "${typeof streamId}"`);
-  }
-  if (!Number.isInteger(streamId) || streamId < 1 || streamId > MAX_STREAM_ID) {
-    throw new RangeError(`${what} "${streamId}" is not in 1..2^31-1`);
-  }
-}
-
-function assertUint32(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
-    throw new RangeError(`${what} "${value}" is not an integer in 0..2^32-1`);
-  }
-}
 
 /**
  * A Sans-IO HTTP/2 connection, client or server side. Feed received bytes
@@ -435,69 +393,7 @@ export class H2Connection {
     headers: Iterable<HeaderField>,
     options: SendHeadersOptions = {},
   ): void {
-    assertStreamId(streamId);
-    const core = this.#core;
-    this.#assertUsable();
-    const endStream = options.endStream ?? false;
-    const priority = this.#priorityOf(streamId, options);
-    let stream = core.streams.get(streamId);
-    const isNew = stream === undefined;
-    if (stream === undefined) this.#checkNewStream(streamId);
-    const client = core.clientSide;
-    const isTrailer = stream !== undefined && stream.headersSent;
-    let input: StreamInputValue = StreamInput.SEND_HEADERS;
-    const fields = this.#prepare(headers, {
-      isClient: client,
-      isTrailer,
-      isResponseHeader: !client,
-      isPushPromise: false,
-    }, options.sensitive);
-    if (!client && !isTrailer) {
-      const status = extractStatus(fields.fields);
-      if (status !== undefined && status.length === 3 && status[0] === "1") {
-        input = StreamInput.SEND_INFORMATIONAL_HEADERS;
-        if (endStream) {
-          throw new ProtocolError(
-            `Cannot set END_STREAM on a 1xx response on stream "${streamId}"`,
-            {
-              detail: "informational_end_stream",
-            },
-          );
-        }
-      }
-    }
-    if (isTrailer && !endStream) {
-      throw new ProtocolError(`Trailers on stream "${streamId}" must set END_STREAM`, {
-        detail: "trailers_without_end_stream",
-      });
-    }
-    if (stream !== undefined && stream.peek(input) === undefined) {
-      throw this.#stateError(stream, "HEADERS");
-    }
-    const block = fields.sensitive === undefined
-      ? core.encoder.encode(fields.fields)
-      : core.encoder.encode(fields.fields, fields.sensitive);
-    if (stream === undefined) {
-      stream = core.newStream(streamId);
-      core.highestOutbound = streamId;
-    }
-    core.advance(stream, input);
-    if (input === StreamInput.SEND_HEADERS) {
-      if (isTrailer) stream.trailersSent = true;
-      else stream.headersSent = true;
-    }
-    if (isNew && client) {
-      stream.method = extractMethod(fields.fields);
-      stream.authority = authorityOf(fields.fields);
-    }
-    if (endStream) core.advance(stream, StreamInput.SEND_END_STREAM);
-    core.writer.headers(
-      streamId,
-      block,
-      priority === undefined
-        ? { endStream, maxFrameSize: core.maxOutboundFrameSize }
-        : { endStream, priority, maxFrameSize: core.maxOutboundFrameSize },
-    );
+    sendHeaders(this.#core, streamId, headers, options);
   }
 
   /**
@@ -514,44 +410,7 @@ export class H2Connection {
    * @throws {TypeError|RangeError} Bad arguments.
    */
   sendData(streamId: number, data: Uint8Array, options: SendDataOptions = {}): void {
-    assertStreamId(streamId);
-    if (!(data instanceof Uint8Array)) {
-      throw new TypeError(`DATA payload must be a Uint8Array, got "${typeof data}"`);
-    }
-    const padLength = options.padLength;
-    if (
-      padLength !== undefined && (!Number.isInteger(padLength) || padLength < 0 || padLength > 255)
-    ) {
-      throw new RangeError(`Padding length "${padLength}" is not in 0..255`);
-    }
-    this.#assertUsable();
-    const core = this.#core;
-    const stream = this.#stream(streamId);
-    if (stream.peek(StreamInput.SEND_DATA) === undefined) throw this.#stateError(stream, "DATA");
-    const size = padLength === undefined ? data.length : data.length + padLength + 1;
-    const window = Math.min(core.outboundWindow, stream.outboundWindow);
-    if (size > 0 && size > window) {
-      throw new FlowControlError(
-        `Cannot send "${size}" octets on stream "${streamId}": flow-control window is "${window}"`,
-        { detail: "window_exceeded" },
-      );
-    }
-    if (size > core.maxOutboundFrameSize) {
-      throw new FrameTooLargeError(
-        `Cannot send "${size}" octets on stream "${streamId}": max frame size is "${core.maxOutboundFrameSize}"`,
-        { detail: "frame_too_large" },
-      );
-    }
-    const endStream = options.endStream ?? false;
-    core.advance(stream, StreamInput.SEND_DATA);
-    core.outboundWindow -= size;
-    stream.outboundWindow -= size;
-    if (endStream) core.advance(stream, StreamInput.SEND_END_STREAM);
-    core.writer.data(
-      streamId,
-      data,
-      padLength === undefined ? { endStream } : { endStream, padLength },
-    );
+    sendData(this.#core, streamId, data, options);
   }
 
   /**
@@ -563,10 +422,10 @@ export class H2Connection {
    */
   endStream(streamId: number): void {
     assertStreamId(streamId);
-    this.#assertUsable();
-    const stream = this.#stream(streamId);
+    assertUsable(this.#core);
+    const stream = streamOf(this.#core, streamId);
     if (stream.peek(StreamInput.SEND_END_STREAM) === undefined) {
-      throw this.#stateError(stream, "END_STREAM");
+      throw stateError(stream, "END_STREAM");
     }
     this.#core.advance(stream, StreamInput.SEND_END_STREAM);
     this.#core.writer.data(streamId, EMPTY, { endStream: true });
@@ -582,10 +441,10 @@ export class H2Connection {
   resetStream(streamId: number, errorCode: number = ErrorCode.NO_ERROR): void {
     assertStreamId(streamId);
     assertUint32(errorCode, "Error code");
-    this.#assertUsable();
-    const stream = this.#stream(streamId);
+    assertUsable(this.#core);
+    const stream = streamOf(this.#core, streamId);
     if (this.#core.advance(stream, StreamInput.SEND_RST_STREAM) === undefined) {
-      throw this.#stateError(stream, "RST_STREAM");
+      throw stateError(stream, "RST_STREAM");
     }
     this.#core.writer.rstStream(streamId, errorCode);
   }
@@ -607,51 +466,7 @@ export class H2Connection {
     requestHeaders: Iterable<HeaderField>,
     options: { sensitive?: Iterable<string> } = {},
   ): void {
-    assertStreamId(streamId);
-    assertStreamId(promisedStreamId, "Promised stream ID");
-    this.#assertUsable();
-    const core = this.#core;
-    if (core.clientSide) {
-      throw new ProtocolError("Clients cannot push streams", { detail: "push_from_client" });
-    }
-    if (core.remote.enablePush === 0) {
-      throw new ProtocolError("The peer disabled server push", { detail: "push_disabled" });
-    }
-    const parent = this.#stream(streamId);
-    if (!core.isPeerId(streamId)) {
-      throw new ProtocolError(`Cannot push on pushed stream "${streamId}"`, {
-        detail: "push_on_pushed_stream",
-      });
-    }
-    if (parent.peek(StreamInput.SEND_PUSH_PROMISE) === undefined) {
-      throw this.#stateError(parent, "PUSH_PROMISE");
-    }
-    if (core.isPeerId(promisedStreamId)) {
-      throw new ProtocolError(`Promised stream ID "${promisedStreamId}" must be even`, {
-        detail: "invalid_promised_stream_id",
-      });
-    }
-    if (promisedStreamId <= core.highestOutbound) {
-      throw new StreamIdTooLowError(promisedStreamId, core.highestOutbound);
-    }
-    this.#assertNotGoingAway();
-    const fields = this.#prepare(requestHeaders, {
-      isClient: false,
-      isTrailer: false,
-      isResponseHeader: false,
-      isPushPromise: true,
-    }, options.sensitive);
-    const block = fields.sensitive === undefined
-      ? core.encoder.encode(fields.fields)
-      : core.encoder.encode(fields.fields, fields.sensitive);
-    core.advance(parent, StreamInput.SEND_PUSH_PROMISE);
-    const promised = core.newStream(promisedStreamId);
-    core.advance(promised, StreamInput.SEND_PROMISE);
-    core.highestOutbound = promisedStreamId;
-    promised.method = extractMethod(fields.fields);
-    core.writer.pushPromise(streamId, promisedStreamId, block, {
-      maxFrameSize: core.maxOutboundFrameSize,
-    });
+    pushStream(this.#core, streamId, promisedStreamId, requestHeaders, options);
   }
 
   // -------------------------------------------------------------------------
@@ -697,7 +512,7 @@ export class H2Connection {
     if (!Number.isInteger(increment) || increment < 1 || increment > MAX_WINDOW_SIZE) {
       throw new RangeError(`Window increment "${increment}" is not in 1..2^31-1`);
     }
-    this.#assertUsable();
+    assertUsable(this.#core);
     const core = this.#core;
     if (streamId === undefined || streamId === 0) {
       core.inboundWindow.open(increment);
@@ -705,9 +520,9 @@ export class H2Connection {
       return;
     }
     assertStreamId(streamId);
-    const stream = this.#stream(streamId);
+    const stream = streamOf(this.#core, streamId);
     if (stream.peek(StreamInput.SEND_WINDOW_UPDATE) === undefined) {
-      throw this.#stateError(stream, "WINDOW_UPDATE");
+      throw stateError(stream, "WINDOW_UPDATE");
     }
     stream.inbound.open(increment);
     core.writer.windowUpdate(streamId, increment);
@@ -723,7 +538,7 @@ export class H2Connection {
   localFlowControlWindow(streamId: number): number {
     if (streamId === 0) return this.#core.outboundWindow;
     assertStreamId(streamId);
-    return Math.min(this.#core.outboundWindow, this.#stream(streamId).outboundWindow);
+    return Math.min(this.#core.outboundWindow, streamOf(this.#core, streamId).outboundWindow);
   }
 
   /**
@@ -738,7 +553,7 @@ export class H2Connection {
     assertStreamId(streamId);
     return Math.min(
       this.#core.inboundWindow.currentWindowSize,
-      this.#stream(streamId).inbound.currentWindowSize,
+      streamOf(this.#core, streamId).inbound.currentWindowSize,
     );
   }
 
@@ -759,7 +574,7 @@ export class H2Connection {
       ? [...(newSettings as Iterable<readonly [number, number]>)]
       : Object.entries(newSettings).map(([k, v]) => [Number(k), v] as const);
     for (const [code, value] of entries) validateSetting(code, value);
-    this.#assertUsable();
+    assertUsable(this.#core);
     const core = this.#core;
     core.local.queue(entries);
     core.writer.settings(entries);
@@ -773,7 +588,7 @@ export class H2Connection {
    */
   ping(opaqueData: Uint8Array): void {
     assertPingData(opaqueData);
-    this.#assertUsable();
+    assertUsable(this.#core);
     this.#core.writer.ping(opaqueData);
   }
 
@@ -839,12 +654,12 @@ export class H2Connection {
     options: { weight?: number; dependsOn?: number; exclusive?: boolean } = {},
   ): void {
     assertStreamId(streamId);
-    const priority = this.#priorityOf(streamId, {
+    const priority = priorityOf(this.#core, streamId, {
       priorityWeight: options.weight ?? 16,
       priorityDependsOn: options.dependsOn ?? 0,
       priorityExclusive: options.exclusive ?? false,
     })!;
-    this.#assertUsable();
+    assertUsable(this.#core);
     this.#core.writer.priority(streamId, priority);
   }
 
@@ -869,10 +684,10 @@ export class H2Connection {
     if (core.clientSide) {
       throw new ProtocolError("Clients cannot send ALTSVC", { detail: "altsvc_from_client" });
     }
-    this.#assertUsable();
+    assertUsable(this.#core);
     if (streamId !== undefined) {
       assertStreamId(streamId);
-      const stream = this.#stream(streamId);
+      const stream = streamOf(this.#core, streamId);
       if (stream.headersSent) {
         throw new ProtocolError(`Cannot send ALTSVC on stream "${streamId}" after the response`, {
           detail: "altsvc_after_response",
@@ -886,103 +701,4 @@ export class H2Connection {
 
   // -------------------------------------------------------------------------
   // Helpers
-
-  #assertUsable(): void {
-    if (this.#core.dead) {
-      throw new ProtocolError("The connection is closed", { detail: "connection_closed" });
-    }
-  }
-
-  #assertNotGoingAway(): void {
-    const goAway = this.#core.goAway;
-    if (goAway.receivedLastStreamId !== undefined || goAway.sentLastStreamId !== undefined) {
-      throw new ProtocolError("Cannot open a stream: the connection is going away", {
-        detail: "connection_going_away",
-      });
-    }
-  }
-
-  #checkNewStream(streamId: number): void {
-    const core = this.#core;
-    if (core.closed.has(streamId)) throw new StreamClosedError(streamId);
-    if (core.isPeerId(streamId) || !core.clientSide) {
-      if (!core.isIdle(streamId)) throw new StreamClosedError(streamId);
-      throw new ProtocolError(`Cannot open stream "${streamId}": invalid stream ID for this side`, {
-        detail: "invalid_stream_id",
-      });
-    }
-    if (streamId <= core.highestOutbound) {
-      throw new StreamIdTooLowError(streamId, core.highestOutbound);
-    }
-    this.#assertNotGoingAway();
-    const max = core.remote.maxConcurrentStreams;
-    if (core.openOutbound + 1 > max) {
-      throw new TooManyStreamsError(
-        `Max outbound streams is "${max}", "${core.openOutbound}" open`,
-        { detail: "too_many_streams" },
-      );
-    }
-  }
-
-  #stream(streamId: number): H2Stream {
-    const core = this.#core;
-    const stream = core.streams.get(streamId);
-    if (stream !== undefined) return stream;
-    if (core.closed.has(streamId) || !core.isIdle(streamId)) throw new StreamClosedError(streamId);
-    throw new NoSuchStreamError(streamId);
-  }
-
-  #stateError(stream: H2Stream, what: string): ProtocolError {
-    return ConnectionCore.stateError(stream.id, what, STREAM_STATE_NAMES[stream.state]!);
-  }
-
-  #priorityOf(streamId: number, options: SendHeadersOptions): PriorityFields | undefined {
-    const { priorityWeight, priorityDependsOn, priorityExclusive } = options;
-    if (
-      priorityWeight === undefined && priorityDependsOn === undefined &&
-      priorityExclusive === undefined
-    ) {
-      return undefined;
-    }
-    if (!this.#core.clientSide) throw new TypeError("Servers cannot prioritize streams");
-    const weight = priorityWeight ?? 16;
-    const dependsOn = priorityDependsOn ?? 0;
-    if (!Number.isInteger(weight) || weight < 1 || weight > 256) {
-      throw new ProtocolError(`Weight "${weight}" is not in 1..256`, { detail: "invalid_weight" });
-    }
-    if (!Number.isInteger(dependsOn) || dependsOn < 0 || dependsOn > MAX_STREAM_ID) {
-      throw new RangeError(`Dependency "${dependsOn}" is not in 0..2^31-1`);
-    }
-    if (dependsOn === streamId) {
-      throw new ProtocolError(`Stream "${streamId}" must not depend on itself`, {
-        detail: "self_dependency",
-      });
-    }
-    return { weight, dependsOn, exclusive: priorityExclusive ?? false };
-  }
-
-  #prepare(
-    headers: Iterable<HeaderField>,
-    flags: FieldValidationFlags,
-    extraSensitive?: Iterable<string>,
-  ): { fields: HeaderField[]; sensitive: { sensitive: Iterable<string> } | undefined } {
-    const config = this.#core.config;
-    let fields: HeaderField[];
-    let sensitive: Set<string> | undefined;
-    if (config.normalizeOutboundHeaders) {
-      const normalized = normalizeOutboundHeaders(headers, {
-        splitCookies: config.splitOutboundCookies,
-      });
-      fields = normalized.fields;
-      if (normalized.sensitive.size > 0) sensitive = normalized.sensitive;
-    } else {
-      fields = Array.isArray(headers) ? headers as HeaderField[] : [...headers];
-    }
-    if (extraSensitive !== undefined) {
-      sensitive = new Set(sensitive);
-      for (const name of extraSensitive) sensitive.add(name.toLowerCase());
-    }
-    if (config.validateOutboundHeaders) validateOutboundHeaders(fields, flags);
-    return { fields, sensitive: sensitive === undefined ? undefined : { sensitive } };
-  }
 }
