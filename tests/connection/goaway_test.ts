@@ -210,3 +210,26 @@ Deno.test("H2Connection sends the final graceful GOAWAY only for the ACK of its 
   assert.equal(peer.event("PingAckReceived").pingData.length, 8);
   peer.expectIdle();
 });
+
+Deno.test("H2Connection keeps ignoring every frame of a stream it ignored after GOAWAY, trailers included (RFC 9113 §6.8)", () => {
+  // RFC 9113 §6.8: "the sender will ignore frames sent on streams initiated by the receiver if the stream has an identifier higher than the included last stream identifier" — and field blocks are still decoded (§4.3).
+  const peer = ready("server");
+  peer.openStream(1);
+  peer.conn.closeConnection();
+  peer.expectGoAway(1, "NO_ERROR");
+  // The client opened stream 3 before it saw the GOAWAY, then finished its request.
+  peer.send(frames.headers(3).request("POST", "/"));
+  peer.trySend(
+    frames.data(3, "body"),
+    frames.headers(3).block(hpack.literalIndexed("x-sync", "2")).endStream(),
+  );
+  peer.expectNoError();
+  assert.ok(
+    !peer.eventTypes().some((e) => e === "TrailersReceived" || e === "DataReceived"),
+    `${peer.eventTypes()}`,
+  );
+  assert.ok(!peer.read().some((f) => f.type === "GOAWAY"));
+  // Stream 1 finishes and sees the table entry the ignored trailers added.
+  peer.send(frames.headers(1).block(hpack.indexed(62)).endStream());
+  assert.deepEqual(peer.event("TrailersReceived").headers, [["x-sync", "2"]]);
+});
