@@ -302,3 +302,46 @@ Deno.test("H2Connection (client) opens no stream when the server allows none (RF
   );
   peer.expectIdle();
 });
+
+Deno.test("H2Connection signals both the minimum and the final table size when the peer lowers then raises HEADER_TABLE_SIZE (RFC 7541 §4.2)", () => {
+  // RFC 7541 §4.2: "the smallest maximum table size that occurs in that interval MUST be signaled ... The final maximum size is always signaled"
+  const peer = ready("server");
+  peer.send(frames.settings().headerTableSize(0), frames.settings().headerTableSize(4096));
+  peer.read();
+  peer.openStream(1, { endStream: true });
+  peer.conn.sendHeaders(1, [[":status", "200"]], { endStream: true });
+  const raw = peer.readRaw();
+  assert.deepEqual([...raw.subarray(9, 13)], [0x20, 0x3f, 0xe1, 0x1f], "size update 0, then 4096");
+});
+
+Deno.test("H2Connection applies queued local SETTINGS one ACK at a time, in order (RFC 9113 §6.5.3)", () => {
+  // RFC 9113 §6.5.3: each SETTINGS frame is acknowledged separately, in the order received.
+  const peer = ready("server");
+  peer.conn.updateSettings({ [S.MAX_FRAME_SIZE]: 20_000 });
+  peer.conn.updateSettings({ [S.MAX_FRAME_SIZE]: 30_000 });
+  assert.equal(peer.read().length, 2);
+  peer.send(frames.settingsAck());
+  assert.equal(peer.conn.maxInboundFrameSize, 20_000);
+  peer.send(frames.settingsAck());
+  assert.equal(peer.conn.maxInboundFrameSize, 30_000);
+});
+
+Deno.test("H2Connection lets the peer use a larger HPACK table once its raised HEADER_TABLE_SIZE is acknowledged (RFC 7541 §4.2, §6.3)", () => {
+  // RFC 7541 §6.3: a size update up to the acknowledged SETTINGS_HEADER_TABLE_SIZE is legal.
+  const peer = ready("server");
+  peer.conn.updateSettings({ [S.HEADER_TABLE_SIZE]: 8192 });
+  peer.read();
+  peer.send(frames.settingsAck());
+  peer.send(
+    frames.headers(1).block(
+      hpack.sizeUpdate(8192),
+      hpack.encode([
+        [":method", "GET"],
+        [":scheme", "https"],
+        [":path", "/"],
+        [":authority", "a"],
+      ]),
+    ).endStream(),
+  );
+  assert.equal(peer.event("RequestReceived").streamId, 1);
+});
