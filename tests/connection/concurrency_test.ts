@@ -68,3 +68,46 @@ Deno.test("H2Connection (client) applies a lowered MAX_CONCURRENT_STREAMS to new
   peer.conn.sendData(1, bytes("still open"), { endStream: true });
   assert.equal(peer.read()[0]!.type, "DATA");
 });
+
+Deno.test("H2Connection (client) counts pushed streams that became active against its advertised limit (RFC 9113 §5.1.2)", () => {
+  // RFC 9113 §5.1.2: open and half-closed streams count; "An endpoint that receives a HEADERS frame that causes its advertised concurrent stream limit to be exceeded MUST treat this as a stream error ... PROTOCOL_ERROR or REFUSED_STREAM". Reserved streams do not count until their HEADERS.
+  const peer = ready("client", { conn: { limits: { maxConcurrentStreams: 1 } } });
+  peer.openStream(1, { endStream: true });
+  peer.send(
+    frames.pushPromise(1, 2).request("GET", "/a"),
+    frames.pushPromise(1, 4).request("GET", "/b"),
+  );
+  assert.equal(peer.eventsOf("PushedStreamReceived").length, 2, "reserving is fine");
+  peer.send(frames.headers(2).response(200));
+  assert.equal(peer.event("ResponseReceived").streamId, 2);
+  peer.trySend(frames.headers(4).response(200));
+  assert.ok(!peer.eventTypes().includes("ResponseReceived"), `${peer.eventTypes()}`);
+  const out = peer.read();
+  const rst = out.filter((f) => f.type === "RST_STREAM").map((f) => [f.stream, f.errorCode]);
+  assert.equal(rst.length, 1, JSON.stringify(out));
+  assert.equal(rst[0]![0], 4);
+  assert.ok(
+    ["REFUSED_STREAM", "PROTOCOL_ERROR"].includes(rst[0]![1] as string),
+    JSON.stringify(out),
+  );
+});
+
+Deno.test("H2Connection (server) does not activate more pushed streams than the client allows (RFC 9113 §5.1.2)", () => {
+  // RFC 9113 §5.1.2: "Endpoints MUST NOT exceed the limit set by their peer." A pushed stream becomes active (half-closed (remote)) with its HEADERS.
+  const peer = ready("server", { settings: frames.settings().maxConcurrentStreams(1) });
+  peer.openStream(1, { endStream: true });
+  peer.conn.pushStream(1, 2, request("GET", "/a"));
+  peer.conn.pushStream(1, 4, request("GET", "/b"));
+  peer.conn.sendHeaders(2, [[":status", "200"]]);
+  peer.read();
+  assert.throws(
+    () => peer.conn.sendHeaders(4, [[":status", "200"]]),
+    (e: Error) => e.name === "TooManyStreamsError",
+  );
+  peer.expectIdle();
+  // once the first push completes, the second may start
+  peer.conn.sendData(2, bytes("a"), { endStream: true });
+  peer.read();
+  peer.conn.sendHeaders(4, [[":status", "200"]]);
+  assert.equal(peer.read()[0]!.stream, 4);
+});
