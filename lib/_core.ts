@@ -69,6 +69,8 @@ export class ConnectionCore {
   readonly streams: Map<number, H2Stream> = new Map();
   /** Closed stream ids and how they closed, oldest first (FIFO, `maxClosedStreams`). */
   readonly closed: Map<number, ClosedByValue> = new Map();
+  readonly #closedRing: number[] = [];
+  #closedNext = 0;
   readonly goAway: GoAwayState = new GoAwayState();
   /** What we may send on the connection (§6.9). */
   outboundWindow: number = DEFAULT_INITIAL_WINDOW_SIZE;
@@ -178,10 +180,21 @@ export class ConnectionCore {
   forget(streamId: number, closedBy: ClosedByValue): void {
     this.streams.delete(streamId);
     const closed = this.closed;
-    closed.set(streamId, closedBy);
-    if (closed.size > this.limits.maxClosedStreams) {
-      closed.delete(closed.keys().next().value!);
+    const max = this.limits.maxClosedStreams;
+    if (max === 0) return;
+    if (!closed.has(streamId)) {
+      // A ring of ids gives O(1) FIFO eviction; evicting through `closed.keys()` would walk
+      // the Map's deleted slots and slow long-lived connections down.
+      const ring = this.#closedRing;
+      const at = this.#closedNext;
+      if (ring.length < max) ring.push(streamId);
+      else {
+        closed.delete(ring[at]!);
+        ring[at] = streamId;
+      }
+      this.#closedNext = at + 1 === max ? 0 : at + 1;
     }
+    closed.set(streamId, closedBy);
   }
 
   /**
