@@ -233,3 +233,16 @@ Deno.test("H2Connection keeps ignoring every frame of a stream it ignored after 
   peer.send(frames.headers(1).block(hpack.indexed(62)).endStream());
   assert.deepEqual(peer.event("TrailersReceived").headers, [["x-sync", "2"]]);
 });
+
+Deno.test("H2Connection (server) applies a client's GOAWAY last stream id to pushed streams only (RFC 9113 §6.8)", () => {
+  // RFC 9113 §6.8: the last stream identifier covers streams initiated by the GOAWAY's receiver; the client's own requests are unaffected.
+  const peer = ready("server");
+  peer.openStream(1, { endStream: true });
+  peer.conn.pushStream(1, 2, request("GET", "/p"));
+  peer.read();
+  peer.send(frames.goAway(0));
+  assert.equal(peer.event("ConnectionTerminated").lastStreamId, 0);
+  assert.deepEqual(peer.eventsOf("StreamReset").map((e) => [e.streamId, e.errorCode]), [[2, 0x7]]);
+  peer.conn.sendHeaders(1, [[":status", "200"]], { endStream: true });
+  peer.expect(frames.headers(1).response(200).endStream());
+});

@@ -135,3 +135,20 @@ Deno.test("H2Connection.prioritize sends a PRIORITY frame with weight - 1 on the
   assert.throws(() => peer.conn.prioritize(1, { weight: 257 }));
   peer.expectIdle();
 });
+
+Deno.test("H2Connection (client) sends priority fields on HEADERS when asked, and a server may not (RFC 9113 §6.2)", () => {
+  // RFC 9113 §6.2 PRIORITY flag; python h2: priority kwargs are client-only.
+  const peer = ready("client");
+  peer.conn.sendHeaders(1, [[":method", "GET"], [":scheme", "https"], [":path", "/"], [
+    ":authority",
+    "a",
+  ]], {
+    endStream: true,
+    priorityWeight: 32,
+    priorityDependsOn: 0,
+    priorityExclusive: true,
+  });
+  const [h] = peer.read();
+  assert.deepEqual(h!.flags, ["END_STREAM", "END_HEADERS", "PRIORITY"]);
+  assert.deepEqual(h!.priority, { dependsOn: 0, exclusive: true, weight: 32 });
+});
