@@ -19,7 +19,7 @@ const RSS_BUDGET = 96 * MiB;
 /** A fresh GET must be answered within this, even under attack. */
 const PROBE_DEADLINE_MS = 2_000;
 /** How long attackers keep reconnecting while probes run. */
-const SIEGE_MS = 1_500;
+const SIEGE_MS = Number(Deno.env.get("ATTACK_SIEGE_MS") ?? 1_500);
 
 // --- the server subprocess ------------------------------------------------------------
 

@@ -312,8 +312,10 @@ class Endpoint {
   async sendBody(
     streamId: number,
     data: Uint8Array,
-    options: { endStream: boolean; trailers?: HeaderField[] },
+    options: { endStream: boolean; trailers?: HeaderField[]; padLength?: number },
   ): Promise<void> {
+    // §6.1: padding (and its length octet) counts against the windows and the frame size.
+    const overhead = options.padLength === undefined ? 0 : options.padLength + 1;
     let offset = 0;
     const isReset = () => this.responses.get(streamId)?.reset !== undefined;
     while (offset < data.length) {
@@ -322,7 +324,7 @@ class Endpoint {
         this.conn.localFlowControlWindow(streamId),
         this.conn.maxOutboundFrameSize,
       );
-      if (window <= 0) {
+      if (window <= overhead) {
         const seen = this.flowSignals;
         await this.waitUntil(
           () => this.flowSignals > seen || isReset(),
@@ -330,10 +332,17 @@ class Endpoint {
         );
         continue;
       }
-      const chunk = data.subarray(offset, offset + window);
+      const chunk = data.subarray(offset, offset + window - overhead);
       offset += chunk.length;
       const last = offset === data.length && options.trailers === undefined;
-      this.conn.sendData(streamId, chunk, { endStream: options.endStream && last });
+      const endStream = options.endStream && last;
+      this.conn.sendData(
+        streamId,
+        chunk,
+        options.padLength === undefined
+          ? { endStream }
+          : { endStream, padLength: options.padLength },
+      );
       await this.flush();
     }
     if (isReset()) return;
@@ -349,7 +358,12 @@ class Endpoint {
   async request(
     method: string,
     path: string,
-    options: { extra?: HeaderField[]; body?: Uint8Array; trailers?: HeaderField[] } = {},
+    options: {
+      extra?: HeaderField[];
+      body?: Uint8Array;
+      trailers?: HeaderField[];
+      padLength?: number;
+    } = {},
   ): Promise<number> {
     const streamId = this.conn.getNextAvailableStreamId();
     const hasBody = options.body !== undefined || options.trailers !== undefined;
@@ -363,8 +377,11 @@ class Endpoint {
     this.#response(streamId);
     await this.flush();
     if (hasBody) {
-      const sendOptions: { endStream: boolean; trailers?: HeaderField[] } = { endStream: true };
+      const sendOptions: { endStream: boolean; trailers?: HeaderField[]; padLength?: number } = {
+        endStream: true,
+      };
       if (options.trailers !== undefined) sendOptions.trailers = options.trailers;
+      if (options.padLength !== undefined) sendOptions.padLength = options.padLength;
       await this.sendBody(streamId, options.body ?? new Uint8Array(), sendOptions);
     }
     return streamId;
@@ -523,6 +540,20 @@ Deno.test({
       assert.ok(client.events.some((e) => e instanceof WindowUpdated), "no WINDOW_UPDATE seen");
     }),
 });
+
+Deno.test("H2Connection client sends and receives 1 MiB of padded DATA with python h2", () =>
+  withPythonServer(async (client) => {
+    // RFC 9113 §6.1: "The entire DATA frame payload is included in flow control, including
+    // the Pad Length and Padding fields if present." Both sides pad; the windows must agree.
+    const data = randomBody(1024 * 1024);
+    const id = await client.request("POST", "/padded-echo", { body: data, padLength: 100 });
+    const r = await client.response(id);
+    const received = concat(r.body);
+    assert.equal(received.length, data.length);
+    assert.equal(await sha256(received), await sha256(data));
+    const padded = client.events.filter((e): e is DataReceived => e instanceof DataReceived);
+    assert.ok(padded.every((e) => e.flowControlledLength === e.data.length + 65), "pad 64 + 1");
+  }));
 
 Deno.test({
   name: "H2Connection client runs 200 concurrent streams against python h2",
@@ -707,10 +738,14 @@ function serveRoutes(server: Endpoint): void {
     headers: HeaderField[],
     body: Uint8Array,
     trailers?: HeaderField[],
+    padLength?: number,
   ) => {
     conn.sendHeaders(streamId, headers);
-    const options: { endStream: boolean; trailers?: HeaderField[] } = { endStream: true };
+    const options: { endStream: boolean; trailers?: HeaderField[]; padLength?: number } = {
+      endStream: true,
+    };
     if (trailers !== undefined) options.trailers = trailers;
+    if (padLength !== undefined) options.padLength = padLength;
     spawn(server.sendBody(streamId, body, options));
   };
   const route = (streamId: number) => {
@@ -723,6 +758,8 @@ function serveRoutes(server: Endpoint): void {
         ["content-type", "application/octet-stream"],
         ["content-length", String(body.length)],
       ], body);
+    } else if (path === "/padded-echo") {
+      respond(streamId, [[":status", "200"]], concat(request.body), undefined, 64);
     } else if (path === "/trailers") {
       const json = JSON.stringify({
         body: text(request.body),
@@ -887,6 +924,14 @@ Deno.test({
     assert.equal(result.receivedSha256, result.sentSha256);
     assert.ok(result.events.includes("WindowUpdated"));
   },
+});
+
+Deno.test("python h2 client sends and receives 1 MiB of padded DATA with H2Connection", async () => {
+  // RFC 9113 §6.1: padding counts against flow control in both directions.
+  const result = await withPythonClient("padded");
+  assert.equal(result.reset, null);
+  assert.equal(result.receivedLength, 1024 * 1024);
+  assert.equal(result.receivedSha256, result.sentSha256);
 });
 
 Deno.test({

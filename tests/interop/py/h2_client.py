@@ -11,7 +11,7 @@ timeout, connection error), then the JSON has an "error" member.
 
 Scenarios: get, post (10 MiB echo), concurrent (200 streams), trailers, push,
 ping, goaway, malformed, informational, big,
-reset.
+reset, padded.
 """
 
 import argparse
@@ -75,7 +75,7 @@ class Client:
         if data:
             self.sock.sendall(data)
 
-    def request(self, method, path, extra=(), body=None, trailers=None):
+    def request(self, method, path, extra=(), body=None, trailers=None, pad=None):
         sid = self.conn.get_next_available_stream_id()
         headers = [(":method", method), (":scheme", "http"),
                    (":authority", "127.0.0.1"), (":path", path)] + list(extra)
@@ -83,7 +83,7 @@ class Client:
         self.conn.send_headers(sid, headers, end_stream=end)
         self.responses[sid] = Response()
         if not end:
-            self.outbound[sid] = [memoryview(body or b""), 0, trailers]
+            self.outbound[sid] = [memoryview(body or b""), 0, trailers, pad]
         self.pump()
         self.flush()
         return sid
@@ -91,14 +91,15 @@ class Client:
     def pump(self):
         c = self.conn
         for sid in list(self.outbound):
-            data, offset, trailers = self.outbound[sid]
+            data, offset, trailers, pad = self.outbound[sid]
+            overhead = 0 if pad is None else pad + 1
             while offset < len(data):
                 window = min(c.local_flow_control_window(sid), c.max_outbound_frame_size)
-                if window <= 0:
+                if window <= overhead:
                     break
-                chunk = data[offset:offset + window]
+                chunk = data[offset:offset + window - overhead]
                 offset += len(chunk)
-                c.send_data(sid, bytes(chunk),
+                c.send_data(sid, bytes(chunk), pad_length=pad,
                             end_stream=offset == len(data) and trailers is None)
             self.outbound[sid][1] = offset
             if offset == len(data):
@@ -198,6 +199,17 @@ def scenario_post(c):
             "reset": r.reset, "sentLength": size, "receivedLength": len(r.body),
             "sentSha256": hashlib.sha256(data).hexdigest(),
             "receivedSha256": hashlib.sha256(bytes(r.body)).hexdigest()}
+
+
+def scenario_padded(c):
+    """1 MiB each way in padded DATA frames: padding counts against the windows (§6.1)."""
+    data = body_of(1024 * 1024)
+    sid = c.request("POST", "/padded-echo", body=data, pad=100)
+    c.wait(lambda: c.done(sid))
+    r = c.responses[sid]
+    return {"sentSha256": hashlib.sha256(data).hexdigest(),
+            "receivedSha256": hashlib.sha256(bytes(r.body)).hexdigest(),
+            "receivedLength": len(r.body), "reset": r.reset}
 
 
 def scenario_concurrent(c):
@@ -314,6 +326,7 @@ SCENARIOS = {
     "trailers": scenario_trailers, "push": scenario_push, "ping": scenario_ping,
     "goaway": scenario_goaway, "malformed": scenario_malformed,
     "informational": scenario_informational, "big": scenario_big, "reset": scenario_reset,
+    "padded": scenario_padded,
 }
 
 

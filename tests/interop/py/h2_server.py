@@ -7,6 +7,7 @@ in its own thread, and exits on its own after --timeout seconds.
 
 Routes (the same ones tests/interop/python_h2_test.ts serves with our engine):
   POST /echo       200, the request body echoed back (flow-controlled both ways)
+  POST /padded-echo  200, the body echoed in DATA frames padded with 64 octets
   POST /trailers   200, JSON {"body": <request body>, "trailers": [[n, v], ...]}
                    followed by response trailers x-trailer-one: 1, grpc-status: 0
   GET  /push       PUSH_PROMISE for /pushed (200 text/plain "pushed body"), then
@@ -59,10 +60,11 @@ class Stream:
 class Outbound:
     """A response body waiting for flow-control window."""
 
-    def __init__(self, data, trailers):
+    def __init__(self, data, trailers, pad):
         self.data = memoryview(data)
         self.offset = 0
         self.trailers = trailers
+        self.pad = pad
 
 
 class Connection:
@@ -155,6 +157,8 @@ class Connection:
         if path == "/echo":
             self.send(sid, [(":status", "200"), ("content-type", "application/octet-stream"),
                             ("content-length", str(len(stream.body)))], bytes(stream.body))
+        elif path == "/padded-echo":
+            self.send(sid, [(":status", "200")], bytes(stream.body), pad=64)
         elif path == "/trailers":
             body = json.dumps({"body": latin1(bytes(stream.body)),
                                "trailers": pairs(stream.trailers)}).encode()
@@ -191,9 +195,9 @@ class Connection:
             self.send(sid, [(":status", "200"), ("content-type", "application/json"),
                             ("content-length", str(len(body)))], body)
 
-    def send(self, stream_id, headers, body, trailers=None):
+    def send(self, stream_id, headers, body, trailers=None, pad=None):
         self.conn.send_headers(stream_id, headers, end_stream=False)
-        self.outbound[stream_id] = Outbound(body, trailers)
+        self.outbound[stream_id] = Outbound(body, trailers, pad)
 
     def pump(self):
         """Send queued bodies within the flow-control windows (as h2's asyncio example)."""
@@ -202,12 +206,13 @@ class Connection:
             out = self.outbound[sid]
             while out.offset < len(out.data):
                 window = min(c.local_flow_control_window(sid), c.max_outbound_frame_size)
-                if window <= 0:
+                overhead = 0 if out.pad is None else out.pad + 1
+                if window <= overhead:
                     break
-                chunk = out.data[out.offset:out.offset + window]
+                chunk = out.data[out.offset:out.offset + window - overhead]
                 out.offset += len(chunk)
                 last = out.offset == len(out.data) and out.trailers is None
-                c.send_data(sid, bytes(chunk), end_stream=last)
+                c.send_data(sid, bytes(chunk), end_stream=last, pad_length=out.pad)
             if out.offset == len(out.data):
                 if len(out.data) == 0 and out.trailers is None:
                     c.end_stream(sid)
