@@ -97,6 +97,19 @@ Deno.test("Empty frames flood (CVE-2019-9518): zero-length frames without END_ST
     assert.ok(outcome.maxOutbound < 512, `output grew to ${outcome.maxOutbound}`);
     assert.ok(outcome.heapDelta < 16 * MiB, `heap grew ${outcome.heapDelta}`);
   });
+  await t.step("empty DATA frames on a stream we reset after a complete response", () => {
+    // RFC 9113 §8.1: a server that answered before the request ended may RST_STREAM(NO_ERROR) it, as
+    // server.ts does; the frames the peer keeps sending there are ignored (§5.1) but still glitches.
+    const conn = server();
+    conn.receiveData(w.request(1, false));
+    conn.sendHeaders(1, [[":status", "200"]]);
+    conn.sendData(1, new Uint8Array(5), { endStream: true });
+    conn.resetStream(1, w.E.NO_ERROR);
+    const outcome = attack(conn, 100_000, () => w.data(1, 0), { drainEvery: 100 });
+    const error = expectGoAway(outcome, w.E.ENHANCE_YOUR_CALM);
+    assert.equal(error.detail, "too_many_glitches");
+    assert.ok(outcome.fed <= 1_001, `tripped after ${outcome.fed}`);
+  });
   await t.step("empty CONTINUATION frames after HEADERS without END_HEADERS", () => {
     const conn = server();
     conn.receiveData(w.headers(1, w.block(w.GET), { endHeaders: false, endStream: true }));
