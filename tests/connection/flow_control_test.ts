@@ -351,3 +351,25 @@ Deno.test("H2Connection credits the connection window for DATA on streams it ref
     }
   });
 });
+
+Deno.test("H2Connection counts padding in the frame length checked against MAX_FRAME_SIZE and validates padLength (RFC 9113 §4.2, §6.1)", () => {
+  // RFC 9113 §4.2: the frame length covers the whole payload, padding included; §6.1: Pad Length is one octet.
+  const peer = ready("server", { settings: frames.settings().initialWindowSize(1_000_000) });
+  peer.openStream(1, { endStream: true });
+  peer.conn.sendHeaders(1, [[":status", "200"]]);
+  peer.read();
+  assert.throws(
+    () => peer.conn.sendData(1, new Uint8Array(16_380), { padLength: 10 }),
+    isError("FrameTooLargeError"),
+  );
+  for (const pad of [256, -1, 1.5]) {
+    assert.throws(
+      () => peer.conn.sendData(1, new Uint8Array(1), { padLength: pad }),
+      RangeError,
+      `padLength ${pad}`,
+    );
+  }
+  peer.expectIdle();
+  peer.conn.sendData(1, new Uint8Array(16_383 - 255), { padLength: 255 });
+  assert.deepEqual(peer.read().map((f) => [f.type, f.padLength]), [["DATA", 255]]);
+});

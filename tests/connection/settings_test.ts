@@ -234,6 +234,16 @@ Deno.test("H2Connection signals a lowered peer HEADER_TABLE_SIZE with a size upd
       const raw = peer.readRaw();
       assert.equal(raw[3], 0x1, "a HEADERS frame");
       assert.equal(raw[9], 0x20, "the block starts with a dynamic table size update to 0");
+      // and nothing is inserted afterwards (RFC 7541 §4.2: the encoder may not exceed the peer's size)
+      if (role === "server") {
+        for (const id of [3, 5]) {
+          peer.openStream(id, { endStream: true });
+          peer.conn.sendHeaders(id, [[":status", "200"], ["x-a", "b"]], { endStream: true });
+          const [h] = peer.read();
+          assert.deepEqual(h!.headers, [[":status", "200"], ["x-a", "b"]]);
+          assert.equal(peer.hpackTableSize, 0);
+        }
+      }
     });
   }
 });
