@@ -38,7 +38,7 @@ import {
 import type { HeadersFrame, PushPromiseFrame } from "./frame/types.ts";
 import type { ConnectionCore } from "./_core.ts";
 import { ClosedBy, type H2Stream } from "./stream.ts";
-import { StreamEffect, StreamInput, type StreamInputValue } from "./stream_state.ts";
+import { StreamEffect, StreamInput, type StreamInputValue, StreamState } from "./stream_state.ts";
 
 /** Outcome of HPACK decoding: the fields, or the size error to turn into a stream error. */
 type Decoded = HeaderField[] | OversizedHeaderListError;
@@ -121,6 +121,8 @@ function recvHeadersBlock(core: ConnectionCore, frame: HeadersFrame, decoded: De
       return;
     }
     if (streamId <= core.highestInbound) {
+      // §6.8: a stream ignored after our GOAWAY stays ignored (its blocks are still decoded).
+      if (!core.goAway.acceptsInbound(streamId)) return;
       if (!core.closed.has(streamId)) {
         // RFC 9113 §5.1.1: a new stream id must be larger than every id the peer used.
         throw new ProtocolError(
@@ -205,6 +207,14 @@ function recvResponseBlock(
   fields: HeaderField[],
 ): void {
   const isTrailer = stream.headersReceived;
+  // RFC 9113 §5.1.2: a pushed stream counts once its HEADERS make it half-closed (local).
+  if (
+    stream.state === StreamState.RESERVED_REMOTE &&
+    core.openInbound >= core.local.maxConcurrentStreams
+  ) {
+    core.streamError(stream.id, ErrorCode.REFUSED_STREAM);
+    return;
+  }
   const status = isTrailer ? undefined : extractStatus(fields);
   const informational = status !== undefined && status.length === 3 && status[0] === "1";
   const input = informational ? StreamInput.RECV_INFORMATIONAL_HEADERS : StreamInput.RECV_HEADERS;

@@ -27,7 +27,12 @@ import {
 } from "./fields.ts";
 import type { PriorityFields } from "./frame/types.ts";
 import type { H2Stream } from "./stream.ts";
-import { STREAM_STATE_NAMES, StreamInput, type StreamInputValue } from "./stream_state.ts";
+import {
+  STREAM_STATE_NAMES,
+  StreamInput,
+  type StreamInputValue,
+  StreamState,
+} from "./stream_state.ts";
 import { ConnectionCore } from "./_core.ts";
 import { authorityOf } from "./_headers.ts";
 
@@ -124,6 +129,10 @@ export function sendHeaders(
   }
   if (stream !== undefined && stream.peek(input) === undefined) {
     throw stateError(stream, "HEADERS");
+  }
+  if (stream !== undefined && stream.state === StreamState.RESERVED_LOCAL) {
+    // RFC 9113 §5.1.2: a pushed stream counts once its HEADERS make it half-closed (remote).
+    checkConcurrency(core);
   }
   const block = fields.sensitive === undefined
     ? core.encoder.encode(fields.fields)
@@ -278,6 +287,10 @@ function checkNewStream(core: ConnectionCore, streamId: number): void {
     throw new StreamIdTooLowError(streamId, core.highestOutbound);
   }
   assertNotGoingAway(core);
+  checkConcurrency(core);
+}
+
+function checkConcurrency(core: ConnectionCore): void {
   const max = core.remote.maxConcurrentStreams;
   if (core.openOutbound + 1 > max) {
     throw new TooManyStreamsError(
