@@ -278,3 +278,25 @@ Deno.test("H2Connection accepts a header list of exactly MAX_HEADER_LIST_SIZE an
     assert.deepEqual(peer.read().filter((f) => f.type === "RST_STREAM").map((f) => f.stream), [1]);
   });
 });
+
+Deno.test("H2Connection charges frames on streams it closed to the glitch budget (CVE-2019-9518, H2Limits.glitchBurst)", async (t) => {
+  // RFC 9113 §5.1 lets us ignore them, H2Limits says each one costs a glitch; otherwise a flood is free.
+  const floods: [string, () => Uint8Array][] = [
+    ["empty DATA", () => frames.data(1, "").toBytes()],
+    ["1-octet DATA", () => frames.data(1, "x").toBytes()],
+    ["WINDOW_UPDATE", () => frames.windowUpdate(1, 1).toBytes()],
+  ];
+  for (const [name, make] of floods) {
+    await t.step(`${name} on a stream we reset`, () => {
+      const peer = ready("server", { conn: { limits: { glitchBurst: 10 } } });
+      peer.openStream(1);
+      peer.conn.resetStream(1, 0x8);
+      peer.read();
+      for (let i = 0; i < 30 && peer.error === undefined; i++) {
+        peer.trySend(make());
+        if (peer.error === undefined) peer.read();
+      }
+      expectCalm(peer);
+    });
+  }
+});
