@@ -347,3 +347,24 @@ Deno.test("H2Connection (client) rejects HEADERS on an idle even stream that was
   peer.trySend(frames.headers(2).response(200).endStream());
   peer.expectConnectionError("PROTOCOL_ERROR");
 });
+
+Deno.test("H2Connection ignores the reserved bit of WINDOW_UPDATE increments and GOAWAY stream ids (RFC 9113 §6.8, §6.9)", async (t) => {
+  // RFC 9113 §6.9: "Reserved: A reserved 1-bit field. The semantics of this bit are undefined, and the bit MUST remain unset (0) when sending and MUST be ignored when receiving."
+  await t.step("WINDOW_UPDATE 0x80000005 is an increment of 5", () => {
+    const peer = ready("server");
+    peer.openStream(1);
+    peer.send(frames.windowUpdate(1, 0).rawPayload(0x80, 0, 0, 5));
+    assert.equal(peer.event("WindowUpdated").delta, 5);
+  });
+  await t.step("WINDOW_UPDATE 0x80000000 is an increment of 0 (stream error)", () => {
+    const peer = ready("server");
+    peer.openStream(1);
+    peer.trySend(frames.windowUpdate(1, 0).rawPayload(0x80, 0, 0, 0));
+    peer.expectStreamError(1, "PROTOCOL_ERROR");
+  });
+  await t.step("GOAWAY with the reserved bit on the last stream id", () => {
+    const peer = ready("client");
+    peer.send(frames.goAway(0).rawPayload(0x80, 0, 0, 7, 0, 0, 0, 0));
+    assert.equal(peer.event("ConnectionTerminated").lastStreamId, 7);
+  });
+});
