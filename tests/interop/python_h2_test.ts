@@ -8,6 +8,7 @@
 // Every subprocess and wait is bounded; processes are killed and sockets closed in `finally`.
 import assert from "node:assert/strict";
 import { H2Connection } from "../../lib/connection.ts";
+import { SettingCode } from "../../lib/constants.ts";
 import {
   ConnectionTerminated,
   DataReceived,
@@ -37,6 +38,12 @@ const PY_DIR = new URL("./py/", import.meta.url).pathname;
 /** Upper bound for one scenario, python side included. */
 const SCENARIO_TIMEOUT_MS = 60_000;
 const TEN_MIB = 10 * 1024 * 1024;
+/** 1 MiB stream windows and frames, as h2_server.py/h2_client.py --big-frames advertise. */
+const BIG_FRAMES: Record<number, number> = {
+  [SettingCode.INITIAL_WINDOW_SIZE]: 1 << 20,
+  [SettingCode.MAX_FRAME_SIZE]: 1 << 20,
+};
+const BIG_CONNECTION_INCREMENT = 1 << 24;
 const latin1 = new TextDecoder("latin1");
 
 // ---------------------------------------------------------------------------
@@ -444,9 +451,10 @@ function randomBody(size: number): Uint8Array {
 async function withPythonServer(
   fn: (client: Endpoint) => Promise<void>,
   options: ConstructorParameters<typeof H2Connection>[0] = {},
+  serverArgs: string[] = [],
 ): Promise<void> {
   await requirePythonH2();
-  const server = new PythonChild("h2_server.py", ["--port", "0", "--timeout", "90"]);
+  const server = new PythonChild("h2_server.py", ["--port", "0", "--timeout", "90", ...serverArgs]);
   let client: Endpoint | undefined;
   try {
     const [, port] = await server.line(/LISTENING (\d+)/, 10_000);
@@ -540,6 +548,30 @@ Deno.test({
       assert.ok(client.events.some((e) => e instanceof WindowUpdated), "no WINDOW_UPDATE seen");
     }),
 });
+
+Deno.test("H2Connection client moves 10 MiB each way in 1 MiB frames with python h2", () =>
+  withPythonServer(
+    async (client) => {
+      // RFC 9113 §4.2, §6.5.2, §6.9.2: larger MAX_FRAME_SIZE and INITIAL_WINDOW_SIZE both ways;
+      // each side may use the other's frame size once it has the SETTINGS (ours once ACKed).
+      client.conn.incrementFlowControlWindow(BIG_CONNECTION_INCREMENT);
+      await client.flush();
+      await client.waitUntil(
+        () => client.conn.maxOutboundFrameSize === 1 << 20,
+        "python's MAX_FRAME_SIZE",
+      );
+      const data = randomBody(TEN_MIB);
+      const r = await client.response(await client.request("POST", "/echo", { body: data }));
+      const received = concat(r.body);
+      assert.equal(await sha256(received), await sha256(data));
+      assert.ok(Number(header(r.headers, "x-max-data-frame")) > 16_384, "python got big frames");
+      const sizes = client.events.filter((e): e is DataReceived => e instanceof DataReceived)
+        .map((e) => e.flowControlledLength);
+      assert.ok(Math.max(...sizes) > 16_384, "we got big frames");
+    },
+    { settings: BIG_FRAMES },
+    ["--big-frames"],
+  ));
 
 Deno.test("H2Connection client sends and receives 1 MiB of padded DATA with python h2", () =>
   withPythonServer(async (client) => {
@@ -726,7 +758,7 @@ function serveRoutes(server: Endpoint): void {
   const conn = server.conn;
   const requests = new Map<
     number,
-    { headers: HeaderField[]; body: Uint8Array[]; trailers: HeaderField[] }
+    { headers: HeaderField[]; body: Uint8Array[]; trailers: HeaderField[]; maxFrame: number }
   >();
   const pingWaiters: number[] = [];
   const enc = new TextEncoder();
@@ -757,6 +789,7 @@ function serveRoutes(server: Endpoint): void {
         [":status", "200"],
         ["content-type", "application/octet-stream"],
         ["content-length", String(body.length)],
+        ["x-max-data-frame", String(request.maxFrame)],
       ], body);
     } else if (path === "/padded-echo") {
       respond(streamId, [[":status", "200"]], concat(request.body), undefined, 64);
@@ -824,9 +857,18 @@ function serveRoutes(server: Endpoint): void {
   };
   server.onEvent = (event) => {
     if (event instanceof RequestReceived) {
-      requests.set(event.streamId, { headers: event.headers, body: [], trailers: [] });
+      requests.set(event.streamId, {
+        headers: event.headers,
+        body: [],
+        trailers: [],
+        maxFrame: 0,
+      });
     } else if (event instanceof DataReceived) {
-      requests.get(event.streamId)?.body.push(event.data.slice());
+      const request = requests.get(event.streamId);
+      if (request) {
+        request.body.push(event.data.slice());
+        request.maxFrame = Math.max(request.maxFrame, event.flowControlledLength);
+      }
     } else if (event instanceof TrailersReceived) {
       const request = requests.get(event.streamId);
       if (request) request.trailers = event.headers;
@@ -844,7 +886,10 @@ function serveRoutes(server: Endpoint): void {
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-async function withPythonClient(scenario: string): Promise<Json> {
+async function withPythonClient(
+  scenario: string,
+  options: { clientArgs?: string[]; settings?: Record<number, number> } = {},
+): Promise<Json> {
   await requirePythonH2();
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const client = new PythonChild("h2_client.py", [
@@ -854,16 +899,25 @@ async function withPythonClient(scenario: string): Promise<Json> {
     scenario,
     "--timeout",
     "50",
+    ...(options.clientArgs ?? []),
   ]);
   let server: Endpoint | undefined;
   try {
     const sock = await timeout(listener.accept(), 10_000, "python client to connect");
     server = new Endpoint(
       sock,
-      new H2Connection({ clientSide: false, limits: { maxConcurrentStreams: 1000 } }),
+      new H2Connection({
+        clientSide: false,
+        limits: { maxConcurrentStreams: 1000 },
+        settings: options.settings ?? {},
+      }),
     );
     serveRoutes(server);
     server.start();
+    if (options.settings !== undefined) {
+      server.conn.incrementFlowControlWindow(BIG_CONNECTION_INCREMENT);
+      await server.flush();
+    }
     await client.exit(SCENARIO_TIMEOUT_MS);
     const line = client.stdout.trim().split("\n").at(-1) ?? "";
     let result: Json;
@@ -924,6 +978,17 @@ Deno.test({
     assert.equal(result.receivedSha256, result.sentSha256);
     assert.ok(result.events.includes("WindowUpdated"));
   },
+});
+
+Deno.test("python h2 client moves 10 MiB each way in 1 MiB frames with H2Connection", async () => {
+  // RFC 9113 §4.2, §6.5.2: both sides advertise MAX_FRAME_SIZE and INITIAL_WINDOW_SIZE of 1 MiB.
+  const result = await withPythonClient("post", {
+    clientArgs: ["--big-frames"],
+    settings: BIG_FRAMES,
+  });
+  assert.equal(result.receivedSha256, result.sentSha256);
+  assert.ok(Number(new Map(result.headers).get("x-max-data-frame")) > 16_384, "we got big frames");
+  assert.ok(result.maxDataFrameReceived > 16_384, "python got big frames");
 });
 
 Deno.test("python h2 client sends and receives 1 MiB of padded DATA with H2Connection", async () => {

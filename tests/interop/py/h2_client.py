@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A python-hyper h2 client for interop tests against our TypeScript server.
 
-Usage: h2_client.py --port N --scenario NAME [--timeout S]
+Usage: h2_client.py --port N --scenario NAME [--timeout S] [--big-frames]
 
 Connects to 127.0.0.1:N with prior knowledge, runs one scenario against the
 routes of tests/interop/py/h2_server.py (which our engine serves in the test),
@@ -26,6 +26,7 @@ import h2.config
 import h2.connection
 import h2.events
 import h2.exceptions
+from h2.settings import SettingCodes
 
 
 def latin1(b):
@@ -52,7 +53,7 @@ class Response:
 
 
 class Client:
-    def __init__(self, port, timeout):
+    def __init__(self, port, timeout, big_frames=False):
         self.deadline = time.monotonic() + timeout
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -66,8 +67,14 @@ class Client:
         self.ping_acks = []
         self.pings = []
         self.settings_received = False
+        self.max_data_frame = 0
         self.closed = False
         self.conn.initiate_connection()
+        if big_frames:
+            # 1 MiB stream windows and frames (in force once ACKed), 16 MiB more connection window.
+            self.conn.update_settings({SettingCodes.INITIAL_WINDOW_SIZE: 1 << 20,
+                                      SettingCodes.MAX_FRAME_SIZE: 1 << 20})
+            self.conn.increment_flow_control_window(1 << 24)
         self.flush()
 
     def flush(self):
@@ -131,6 +138,7 @@ class Client:
         elif isinstance(event, h2.events.InformationalResponseReceived):
             self.responses.setdefault(sid, Response()).informational.append(event.headers)
         elif isinstance(event, h2.events.DataReceived):
+            self.max_data_frame = max(self.max_data_frame, event.flow_controlled_length)
             self.responses.setdefault(sid, Response()).body += event.data
             c.acknowledge_received_data(event.flow_controlled_length, sid)
         elif isinstance(event, h2.events.TrailersReceived):
@@ -198,7 +206,8 @@ def scenario_post(c):
     return {"streamId": sid, "headers": pairs(r.headers or []), "ended": r.ended,
             "reset": r.reset, "sentLength": size, "receivedLength": len(r.body),
             "sentSha256": hashlib.sha256(data).hexdigest(),
-            "receivedSha256": hashlib.sha256(bytes(r.body)).hexdigest()}
+            "receivedSha256": hashlib.sha256(bytes(r.body)).hexdigest(),
+            "maxDataFrameReceived": c.max_data_frame}
 
 
 def scenario_padded(c):
@@ -335,10 +344,12 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), required=True)
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--big-frames", action="store_true",
+                        help="advertise 1 MiB INITIAL_WINDOW_SIZE and MAX_FRAME_SIZE")
     args = parser.parse_args()
     client = None
     try:
-        client = Client(args.port, args.timeout)
+        client = Client(args.port, args.timeout, args.big_frames)
         result = SCENARIOS[args.scenario](client)
         result["events"] = sorted(set(client.events))
         print(json.dumps(result), flush=True)

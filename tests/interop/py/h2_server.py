@@ -5,8 +5,11 @@ Run with /usr/bin/python3 (Debian's python3-h2). Listens on 127.0.0.1, prints
 one line "LISTENING <port>" on stdout once accepting, serves every connection
 in its own thread, and exits on its own after --timeout seconds.
 
+--big-frames advertises 1 MiB INITIAL_WINDOW_SIZE and MAX_FRAME_SIZE.
+
 Routes (the same ones tests/interop/python_h2_test.ts serves with our engine):
-  POST /echo       200, the request body echoed back (flow-controlled both ways)
+  POST /echo       200, the request body echoed back (flow-controlled both ways);
+                   x-max-data-frame: the largest DATA frame received (flow-controlled size)
   POST /padded-echo  200, the body echoed in DATA frames padded with 64 octets
   POST /trailers   200, JSON {"body": <request body>, "trailers": [[n, v], ...]}
                    followed by response trailers x-trailer-one: 1, grpc-status: 0
@@ -48,10 +51,16 @@ def big_value(size=30000):
     return "".join(chr(0x61 + (i * 7 + i // 26) % 26) for i in range(size))
 
 
+# --big-frames: 1 MiB stream windows and frames, and a 16 MiB larger connection window.
+BIG_FRAMES = {SettingCodes.INITIAL_WINDOW_SIZE: 1 << 20, SettingCodes.MAX_FRAME_SIZE: (1 << 20)}
+BIG_CONNECTION_INCREMENT = 1 << 24
+
+
 class Stream:
     def __init__(self, stream_id, headers):
         self.stream_id = stream_id
         self.headers = headers
+        self.max_frame = 0
         self.body = bytearray()
         self.trailers = []
         self.ended = False
@@ -68,8 +77,9 @@ class Outbound:
 
 
 class Connection:
-    def __init__(self, sock, max_concurrent):
+    def __init__(self, sock, max_concurrent, big_frames):
         self.sock = sock
+        self.big_frames = big_frames
         config = h2.config.H2Configuration(client_side=False, header_encoding=None)
         self.conn = h2.connection.H2Connection(config=config)
         self.conn.local_settings = h2.settings.Settings(
@@ -91,6 +101,11 @@ class Connection:
 
     def run(self):
         self.conn.initiate_connection()
+        if self.big_frames:
+            # Through update_settings so h2 applies them when the peer ACKs (replacing
+            # local_settings wholesale would leave h2's inbound frame-size limit at 16384).
+            self.conn.update_settings(BIG_FRAMES)
+            self.conn.increment_flow_control_window(BIG_CONNECTION_INCREMENT)
         self.flush()
         while not self.closing:
             try:
@@ -123,6 +138,7 @@ class Connection:
             stream = self.streams.get(event.stream_id)
             if stream is not None:
                 stream.body += event.data
+                stream.max_frame = max(stream.max_frame, event.flow_controlled_length)
             c.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
         elif isinstance(event, h2.events.TrailersReceived):
             stream = self.streams.get(event.stream_id)
@@ -156,7 +172,8 @@ class Connection:
         sid = stream.stream_id
         if path == "/echo":
             self.send(sid, [(":status", "200"), ("content-type", "application/octet-stream"),
-                            ("content-length", str(len(stream.body)))], bytes(stream.body))
+                            ("content-length", str(len(stream.body))),
+                            ("x-max-data-frame", str(stream.max_frame))], bytes(stream.body))
         elif path == "/padded-echo":
             self.send(sid, [(":status", "200")], bytes(stream.body), pad=64)
         elif path == "/trailers":
@@ -226,6 +243,7 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--max-concurrent", type=int, default=1000)
+    parser.add_argument("--big-frames", action="store_true")
     args = parser.parse_args()
 
     # Bounded lifetime: the test kills us, but never outlive it by much.
@@ -242,7 +260,7 @@ def main():
         sock, _ = listener.accept()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(args.timeout)
-        handler = Connection(sock, args.max_concurrent)
+        handler = Connection(sock, args.max_concurrent, args.big_frames)
         threading.Thread(target=handler.run, daemon=True).start()
 
 
