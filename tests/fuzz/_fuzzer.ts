@@ -572,6 +572,68 @@ const CLIENT_EVENTS = new Set([
 ]);
 
 const MAX_WINDOW = 2 ** 31 - 1;
+/** Events that carry a stream's content; none may follow its StreamEnded or StreamReset. */
+const STREAM_CONTENT_EVENTS = new Set([
+  "RequestReceived",
+  "ResponseReceived",
+  "InformationalResponseReceived",
+  "TrailersReceived",
+  "DataReceived",
+  "StreamEnded",
+]);
+const KNOWN_TYPES = new Set([0x0, 0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8, 0x9, 0xa, 0xc, 0x10]);
+
+/** RFC 9113 §4–§6 framing rules our own output must obey. */
+function checkFrameShapes(frames: readonly w.WireFrame[], largerFrames: boolean): void {
+  let openBlock: number | undefined; // stream of a header block still awaiting END_HEADERS
+  for (const [i, f] of frames.entries()) {
+    const where =
+      `output frame ${i} (type ${f.type}, stream ${f.streamId}, ${f.payload.length} octets)`;
+    if (!KNOWN_TYPES.has(f.type)) fail(`${where}: unknown type sent`);
+    if (!largerFrames && f.payload.length > 16_384) {
+      fail(`${where}: over the peer's MAX_FRAME_SIZE`);
+    }
+    // §6.10: a header block is contiguous: only CONTINUATIONs of the same stream until END_HEADERS.
+    if (openBlock !== undefined && (f.type !== w.T.CONTINUATION || f.streamId !== openBlock)) {
+      fail(`${where}: interleaved into the header block of stream ${openBlock}`);
+    }
+    if (openBlock === undefined && f.type === w.T.CONTINUATION) {
+      fail(`${where}: stray CONTINUATION`);
+    }
+    const isBlock = f.type === w.T.HEADERS || f.type === w.T.PUSH_PROMISE ||
+      f.type === w.T.CONTINUATION;
+    if (isBlock) openBlock = (f.flags & w.F.END_HEADERS) === 0 ? f.streamId : undefined;
+    const connectionLevel = f.type === w.T.SETTINGS || f.type === w.T.PING ||
+      f.type === w.T.GOAWAY;
+    if (connectionLevel && f.streamId !== 0) fail(`${where}: must be on stream 0`);
+    const streamLevel = f.type <= w.T.RST_STREAM || f.type === w.T.PUSH_PROMISE ||
+      f.type === w.T.CONTINUATION;
+    if (streamLevel && f.streamId === 0) fail(`${where}: must not be on stream 0`);
+    const view = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.length);
+    switch (f.type) {
+      case w.T.RST_STREAM:
+        if (f.payload.length !== 4) fail(`${where}: RST_STREAM must be 4 octets`);
+        break;
+      case w.T.PING:
+        if (f.payload.length !== 8) fail(`${where}: PING must be 8 octets`);
+        break;
+      case w.T.SETTINGS:
+        if (f.payload.length % 6 !== 0) fail(`${where}: SETTINGS not a multiple of 6`);
+        if ((f.flags & w.F.ACK) !== 0 && f.payload.length !== 0) fail(`${where}: ACK with payload`);
+        break;
+      case w.T.GOAWAY:
+        if (f.payload.length < 8) fail(`${where}: GOAWAY shorter than 8 octets`);
+        break;
+      case w.T.WINDOW_UPDATE: {
+        if (f.payload.length !== 4) fail(`${where}: WINDOW_UPDATE must be 4 octets`);
+        const increment = view.getUint32(0) & 0x7fff_ffff;
+        if (increment === 0) fail(`${where}: WINDOW_UPDATE with increment 0`);
+        break;
+      }
+    }
+  }
+  if (openBlock !== undefined) fail(`header block of stream ${openBlock} left unfinished`);
+}
 /** The largest control frame the engine emits in reply to input, GOAWAY debug data included. */
 const MAX_REPLY_FRAME = 9 + 8 + 256;
 
@@ -596,6 +658,11 @@ interface RunState {
   error: H2Error | undefined;
   highestInbound: number;
   events: number;
+  /** Streams after StreamEnded or StreamReset: no more data or header events may come. */
+  finished: Set<number>;
+  lastRequest: number;
+  /** The peer changed SETTINGS_MAX_FRAME_SIZE (so our frames may be larger than 16384). */
+  largerFrames: boolean;
 }
 
 function drain(s: RunState, amount?: number): void {
@@ -667,8 +734,29 @@ function checkEvents(s: RunState, events: unknown): void {
       fail(`unexpected event ${String(type)} for a ${s.role}`);
     }
     s.events++;
-    const e = event as { streamId?: number; flowControlledLength?: number; data?: Uint8Array };
+    const e = event as {
+      streamId?: number;
+      flowControlledLength?: number;
+      data?: Uint8Array;
+      changedSettings?: Map<number, unknown>;
+    };
     if (typeof e.streamId === "number" && e.streamId > 0) s.streams.add(e.streamId);
+    if (type === "RemoteSettingsChanged" && e.changedSettings?.has(5)) s.largerFrames = true;
+    if (typeof e.streamId === "number" && STREAM_CONTENT_EVENTS.has(type)) {
+      // RFC 9113 §5.1: nothing arrives on a stream after END_STREAM or RST_STREAM.
+      if (s.finished.has(e.streamId)) {
+        fail(`${type} on stream ${e.streamId} after it ended or was reset`);
+      }
+      if (type === "StreamEnded") s.finished.add(e.streamId);
+    }
+    if (type === "StreamReset" && typeof e.streamId === "number") s.finished.add(e.streamId);
+    if (type === "RequestReceived") {
+      // RFC 9113 §5.1.1: new streams arrive in increasing order.
+      if (e.streamId! <= s.lastRequest) {
+        fail(`request on stream ${e.streamId} after ${s.lastRequest}`);
+      }
+      s.lastRequest = e.streamId!;
+    }
     if (type === "DataReceived") {
       if (!(e.data instanceof Uint8Array) || e.flowControlledLength! < e.data.length) {
         fail(`DataReceived with flowControlledLength ${e.flowControlledLength} < data length`);
@@ -761,6 +849,7 @@ function checkWire(s: RunState): void {
       }`,
     );
   }
+  checkFrameShapes(frames, s.largerFrames);
   const goaways = w.goAways(frames);
   if (s.error === undefined) {
     if (goaways.length > 0) {
@@ -814,6 +903,9 @@ export function runInput(
     error: undefined,
     highestInbound: 0,
     events: 0,
+    finished: new Set(),
+    lastRequest: 0,
+    largerFrames: false,
   };
   try {
     conn.initiateConnection();
