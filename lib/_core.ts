@@ -247,6 +247,12 @@ export class ConnectionCore {
    */
   streamError(streamId: number, errorCode: number): void {
     const stream = this.streams.get(streamId);
+    if (stream === undefined && !this.closed.has(streamId) && this.isIdle(streamId)) {
+      // E.g. a self-dependent PRIORITY for an idle stream: §6.4 "RST_STREAM frames MUST NOT be
+      // sent for a stream in the idle state", so the error only costs the peer a glitch.
+      this.glitch("stream error on an idle stream");
+      return;
+    }
     if (stream !== undefined) {
       if (this.advance(stream, StreamInput.SEND_RST_STREAM) === undefined) {
         // idle: nothing to transition, just remember it as reset
@@ -295,7 +301,9 @@ export class ConnectionCore {
     }
     const closedBy = this.closed.get(streamId);
     if (closedBy === ClosedBy.SEND_RST_STREAM) {
-      // §5.1 "closed": after we reset it, "MUST minimally process and then discard".
+      // §5.1 "closed": after we reset it, "MUST minimally process and then discard". A few
+      // frames may be in flight; an endless stream of them is abuse (a glitch each).
+      this.glitch("frame on a stream we reset");
       return;
     }
     if (closedBy === ClosedBy.RECV_RST_STREAM) {

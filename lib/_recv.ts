@@ -389,7 +389,13 @@ function recvWindowUpdate(core: ConnectionCore, frame: WindowUpdateFrame): void 
         detail: "window_update_on_idle_stream",
       });
     }
-    return; // closed: "WINDOW_UPDATE can be sent by a peer that has sent END_STREAM" (§6.9)
+    // Closed: "WINDOW_UPDATE can be sent by a peer that has sent a frame with the END_STREAM
+    // flag set" (§6.9), so only those on reset streams (in flight, or a flood) cost a glitch.
+    const closedBy = core.closed.get(streamId);
+    if (closedBy === ClosedBy.SEND_RST_STREAM || closedBy === ClosedBy.RECV_RST_STREAM) {
+      core.glitch("WINDOW_UPDATE on a reset stream");
+    }
+    return;
   }
   if (stream.peek(StreamInput.RECV_WINDOW_UPDATE) === undefined) {
     throw new ProtocolError(`WINDOW_UPDATE on stream "${streamId}" in state "${stream.state}"`, {
