@@ -267,6 +267,7 @@ interface Attack {
 
 interface AttackResult {
   goaway: w.GoAwayInfo | undefined;
+  goaways: number;
   closed: boolean;
   firstReset: [number, number] | undefined;
   units: number;
@@ -288,7 +289,13 @@ async function attackOnce(port: number, a: Attack, deadlineMs = 8_000): Promise<
     // Now read whatever the server said, and whether it closes.
     await raw.until(() => raw.closed, Math.max(2_000, stop - Date.now()));
     const firstReset = w.resets(raw.frames)[0];
-    return { goaway: raw.goAway(), closed: raw.closed, firstReset, units };
+    return {
+      goaway: raw.goAway(),
+      goaways: w.goAways(raw.frames).length,
+      closed: raw.closed,
+      firstReset,
+      units,
+    };
   } finally {
     await raw.finish();
   }
@@ -320,6 +327,8 @@ async function checkAttack(a: Attack): Promise<void> {
       `GOAWAY code ${first.goaway.errorCode} (${first.goaway.debug}), expected one of ${a.goaway}`,
     );
     assert.ok(first.closed, "the server kept the attacking connection open after its GOAWAY");
+    // RFC 9113 §5.4.1: one GOAWAY, then the transport is closed.
+    assert.equal(first.goaways, 1, `${first.goaways} GOAWAYs`);
     if (a.firstReset) {
       assert.ok(first.firstReset, "no RST_STREAM before the GOAWAY");
       assert.ok(
@@ -711,6 +720,50 @@ Deno.test({
       // A dribbler never got a whole preface through, so it saw no SETTINGS answer to its own.
       await drip;
       for (const raw of [...silent, ...dribblers]) await raw.finish();
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "server.ts refuses streams beyond MAX_CONCURRENT_STREAMS 100 with REFUSED_STREAM and serves others",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // RFC 9113 §5.1.2: streams over the advertised limit are refused (REFUSED_STREAM, retryable).
+    const server = await startServer();
+    try {
+      await probe(server.port);
+      const baseline = memory(server.pid).rss;
+      const raw = await Raw.open(server.port);
+      raw.startReading();
+      const post = (id: number) =>
+        w.headers(
+          id,
+          w.block([[":method", "POST"], [":scheme", "http"], [":path", "/echo-size"], [
+            ":authority",
+            "x",
+          ]]),
+          { endStream: false },
+        );
+      const parts: Uint8Array[] = [HELLO];
+      for (let i = 0; i < 150; i++) parts.push(post(sid(i)));
+      await raw.write(w.concat(parts));
+      const refused = () => w.resets(raw.frames).filter(([, code]) => code === w.E.REFUSED_STREAM);
+      await raw.until(() => refused().length >= 50, PROBE_DEADLINE_MS);
+      assert.equal(refused().length, 50);
+      for (const [id] of refused()) {
+        assert.ok(id > sid(99), `stream ${id} refused within the limit`);
+      }
+      assert.ok((await probe(server.port)) < PROBE_DEADLINE_MS);
+      const { hwm } = memory(server.pid);
+      assert.ok(
+        hwm - baseline < RSS_BUDGET,
+        `server peak RSS grew ${((hwm - baseline) / MiB).toFixed(1)} MiB`,
+      );
+      await raw.finish();
     } finally {
       await server.stop();
     }

@@ -20,6 +20,7 @@ import {
   RemoteSettingsChanged,
   RequestReceived,
   ResponseReceived,
+  SettingsAcknowledged,
   StreamEnded,
   StreamReset,
   TrailersReceived,
@@ -750,6 +751,28 @@ Deno.test("H2Connection client cancels a python h2 download and the connection w
     assert.ok(concat(client.responses.get(first)!.body).length < 1_000_000);
   }));
 
+Deno.test("H2Connection client shrinks then grows HEADER_TABLE_SIZE with python h2", () =>
+  withPythonServer(async (client) => {
+    // RFC 7541 §4.2: after a SETTINGS_HEADER_TABLE_SIZE change the encoder signals a dynamic
+    // table size update; our decoder insists on it (§6.3), python's encoder must send it.
+    const repeat = "r".repeat(3000);
+    for (const size of [0, 65_536]) {
+      const acks = client.events.filter((e) => e instanceof SettingsAcknowledged).length;
+      client.conn.updateSettings({ [SettingCode.HEADER_TABLE_SIZE]: size });
+      await client.flush();
+      await client.waitUntil(
+        () => client.events.filter((e) => e instanceof SettingsAcknowledged).length > acks,
+        `the ACK of HEADER_TABLE_SIZE ${size}`,
+      );
+      for (let i = 0; i < 3; i++) {
+        const r = await client.response(
+          await client.request("GET", `/table/${size}/${i}`, { extra: [["x-repeat", repeat]] }),
+        );
+        assert.deepEqual(r.headers, [[":status", "200"], ["x-repeat", repeat]]);
+      }
+    }
+  }));
+
 // ---------------------------------------------------------------------------
 // Our engine as SERVER against python h2's client.
 
@@ -832,6 +855,9 @@ function serveRoutes(server: Endpoint): void {
         [[":status", "200"], ["content-length", String(size)]],
         new Uint8Array(size).fill(0x78),
       );
+    } else if (path?.startsWith("/table/")) {
+      const repeat = header(request.headers, "x-repeat") ?? "";
+      respond(streamId, [[":status", "200"], ["x-repeat", repeat]], new Uint8Array());
     } else if (path === "/informational") {
       conn.sendHeaders(streamId, [[":status", "103"], ["link", "</style.css>; rel=preload"]]);
       respond(streamId, [[":status", "200"]], enc.encode("final"));
@@ -1108,6 +1134,13 @@ Deno.test("python h2 client cancels a download from H2Connection server and carr
   assert.ok(result.cancelledAt > 0 && result.cancelledAt < 1_000_000);
   assert.equal(result.secondLength, 300_000);
   assert.equal(result.secondEnded, true);
+  assert.equal(result.terminated, null);
+});
+
+Deno.test("python h2 client shrinks then grows HEADER_TABLE_SIZE with H2Connection", async () => {
+  // RFC 7541 §4.2, §6.3: our encoder signals each change at the start of the next block.
+  const result = await withPythonClient("table");
+  assert.deepEqual(result.statuses, ["200", "200", "200", "200", "200", "200"]);
   assert.equal(result.terminated, null);
 });
 

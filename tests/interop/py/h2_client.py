@@ -11,7 +11,7 @@ timeout, connection error), then the JSON has an "error" member.
 
 Scenarios: get, post (10 MiB echo), concurrent (200 streams), trailers, push,
 ping, goaway, malformed, informational, big,
-reset, padded.
+reset, padded, table.
 """
 
 import argparse
@@ -67,6 +67,7 @@ class Client:
         self.ping_acks = []
         self.pings = []
         self.settings_received = False
+        self.settings_acks = 0
         self.max_data_frame = 0
         self.closed = False
         self.conn.initiate_connection()
@@ -158,6 +159,8 @@ class Client:
             self.pings.append(latin1(event.ping_data))
         elif isinstance(event, h2.events.RemoteSettingsChanged):
             self.settings_received = True
+        elif isinstance(event, h2.events.SettingsAcknowledged):
+            self.settings_acks += 1
         elif isinstance(event, h2.events.ConnectionTerminated):
             self.terminated = {"errorCode": int(event.error_code),
                                "lastStreamId": event.last_stream_id,
@@ -314,6 +317,22 @@ def scenario_reset(c):
             "terminated": c.terminated}
 
 
+def scenario_table(c):
+    """HEADER_TABLE_SIZE 0, then 65536: the peer's encoder must signal both (RFC 7541 §4.2)."""
+    statuses = []
+    extra = [("x-repeat", "r" * 3000), ("user-agent", "python-h2-interop")]
+    for size in (0, 65536):
+        acks = c.settings_acks
+        c.conn.update_settings({SettingCodes.HEADER_TABLE_SIZE: size})
+        c.flush()
+        c.wait(lambda: c.settings_acks > acks)
+        for i in range(3):
+            sid = c.request("GET", f"/table/{size}/{i}", extra)
+            c.wait(lambda: c.done(sid))
+            statuses.append(latin1(dict(c.responses[sid].headers or []).get(b":status")))
+    return {"statuses": statuses, "terminated": c.terminated}
+
+
 def scenario_malformed(c):
     """Malformed requests (RFC 9113 §8.1.1) must cost a stream, not the connection."""
     c.conn.config.validate_outbound_headers = False
@@ -335,7 +354,7 @@ SCENARIOS = {
     "trailers": scenario_trailers, "push": scenario_push, "ping": scenario_ping,
     "goaway": scenario_goaway, "malformed": scenario_malformed,
     "informational": scenario_informational, "big": scenario_big, "reset": scenario_reset,
-    "padded": scenario_padded,
+    "padded": scenario_padded, "table": scenario_table,
 }
 
 

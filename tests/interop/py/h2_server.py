@@ -18,6 +18,7 @@ Routes (the same ones tests/interop/python_h2_test.ts serves with our engine):
   GET  /ping       sends PING "pyping01"; answers {"pingAck": "pyping01"} once ACKed
   GET  /goaway     200 "bye", then GOAWAY(NO_ERROR, last_stream_id = this stream)
   GET  /bytes/N    200, N octets "x"
+  GET  /table/...  200 with the request's x-repeat field echoed as a response field
   GET  /informational  103 (link), then 200 "final"
   GET  /big-headers    200 with a 30 kB x-big field (HEADERS + CONTINUATION), body
                        the headers JSON
@@ -207,6 +208,10 @@ class Connection:
             c.send_data(sid, b"bye", end_stream=True)
             c.close_connection(error_code=0, last_stream_id=sid)
             self.closing = True
+        elif path.startswith("/table/"):
+            # Echo x-repeat as a response field so our decoder sees it indexed, too.
+            repeat = self.header(stream, b"x-repeat") or ""
+            self.send(sid, [(":status", "200"), ("x-repeat", repeat)], b"")
         else:
             body = json.dumps(pairs(stream.headers)).encode()
             self.send(sid, [(":status", "200"), ("content-type", "application/json"),

@@ -1,0 +1,368 @@
+/**
+ * The conformance suite's own HTTP/2 wire format: a frame serialiser, a frame
+ * parser and a literal-only HPACK encoder, written from RFC 9113 §4.1/§6 and
+ * RFC 7541 §5–§6 alone. It deliberately imports nothing from `lib/`, so a bug
+ * in our codec cannot hide the same bug in the server (h2spec uses Go's
+ * `x/net/http2` framer for the same reason: an independent implementation).
+ *
+ * @module
+ */
+
+/** Frame type codes, RFC 9113 §6 (our own copy, independent of `lib/constants.ts`). */
+export const T = {
+  DATA: 0x0,
+  HEADERS: 0x1,
+  PRIORITY: 0x2,
+  RST_STREAM: 0x3,
+  SETTINGS: 0x4,
+  PUSH_PROMISE: 0x5,
+  PING: 0x6,
+  GOAWAY: 0x7,
+  WINDOW_UPDATE: 0x8,
+  CONTINUATION: 0x9,
+} as const;
+
+/** Frame flag bits, RFC 9113 §6. */
+export const F = {
+  END_STREAM: 0x1,
+  ACK: 0x1,
+  END_HEADERS: 0x4,
+  PADDED: 0x8,
+  PRIORITY: 0x20,
+} as const;
+
+/** Error codes, RFC 9113 §7. */
+export const E = {
+  NO_ERROR: 0x0,
+  PROTOCOL_ERROR: 0x1,
+  INTERNAL_ERROR: 0x2,
+  FLOW_CONTROL_ERROR: 0x3,
+  SETTINGS_TIMEOUT: 0x4,
+  STREAM_CLOSED: 0x5,
+  FRAME_SIZE_ERROR: 0x6,
+  REFUSED_STREAM: 0x7,
+  CANCEL: 0x8,
+  COMPRESSION_ERROR: 0x9,
+  CONNECT_ERROR: 0xa,
+  ENHANCE_YOUR_CALM: 0xb,
+  INADEQUATE_SECURITY: 0xc,
+  HTTP_1_1_REQUIRED: 0xd,
+} as const;
+
+/** SETTINGS identifiers, RFC 9113 §6.5.2. */
+export const S = {
+  HEADER_TABLE_SIZE: 0x1,
+  ENABLE_PUSH: 0x2,
+  MAX_CONCURRENT_STREAMS: 0x3,
+  INITIAL_WINDOW_SIZE: 0x4,
+  MAX_FRAME_SIZE: 0x5,
+  MAX_HEADER_LIST_SIZE: 0x6,
+} as const;
+
+const ERROR_NAMES = new Map<number, string>(Object.entries(E).map(([k, v]) => [v, k]));
+const TYPE_NAMES = new Map<number, string>(Object.entries(T).map(([k, v]) => [v, k]));
+
+/**
+ * The name of an error code (`0x1` → `PROTOCOL_ERROR`), or its hex value.
+ *
+ * @param code The error code.
+ * @returns A printable name.
+ */
+export function errorName(code: number): string {
+  return ERROR_NAMES.get(code) ?? `0x${code.toString(16)}`;
+}
+
+/** The client connection preface, RFC 9113 §3.4. */
+export const PREFACE: Uint8Array = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/**
+ * Concatenates byte arrays.
+ *
+ * @param parts The arrays.
+ * @returns One array.
+ */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Latin-1 bytes of a string (h2spec's `[]byte("...")` with `\xNN` escapes).
+ *
+ * @param text Characters 0–255.
+ * @returns The bytes.
+ */
+export function bytes(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+function u32(value: number): Uint8Array {
+  return Uint8Array.of(value >>> 24 & 0xff, value >>> 16 & 0xff, value >>> 8 & 0xff, value & 0xff);
+}
+
+/**
+ * One frame: the 9-octet header of RFC 9113 §4.1 and the payload. The stream
+ * identifier is written as given (all 32 bits), so tests can set the R bit.
+ *
+ * @param type Frame type.
+ * @param flags Flag octet.
+ * @param streamId Stream identifier (32 bits written verbatim).
+ * @param payload Frame payload.
+ * @returns The frame bytes.
+ */
+export function frame(
+  type: number,
+  flags: number,
+  streamId: number,
+  payload: Uint8Array = new Uint8Array(0),
+): Uint8Array {
+  const out = new Uint8Array(9 + payload.length);
+  out[0] = payload.length >>> 16 & 0xff;
+  out[1] = payload.length >>> 8 & 0xff;
+  out[2] = payload.length & 0xff;
+  out[3] = type;
+  out[4] = flags;
+  out.set(u32(streamId >>> 0), 5);
+  out.set(payload, 9);
+  return out;
+}
+
+/** Priority fields of HEADERS/PRIORITY (RFC 9113 §5.3.1 / §6.3). */
+export interface Priority {
+  /** Stream dependency. */
+  dependsOn: number;
+  /** Exclusive flag. */
+  exclusive: boolean;
+  /** Weight field as sent (0–255, i.e. weight − 1). */
+  weight: number;
+}
+
+function priorityBytes(p: Priority): Uint8Array {
+  const dep = u32((p.dependsOn | (p.exclusive ? 0x8000_0000 : 0)) >>> 0);
+  return concat(dep, Uint8Array.of(p.weight));
+}
+
+/** DATA frame (RFC 9113 §6.1); `pad` adds PADDED with that many zero octets. */
+export function data(
+  streamId: number,
+  payload: Uint8Array | string,
+  options: { endStream?: boolean; pad?: Uint8Array } = {},
+): Uint8Array {
+  const body = typeof payload === "string" ? bytes(payload) : payload;
+  let flags = options.endStream ? F.END_STREAM : 0;
+  let out = body;
+  if (options.pad !== undefined) {
+    flags |= F.PADDED;
+    out = concat(Uint8Array.of(options.pad.length), body, options.pad);
+  }
+  return frame(T.DATA, flags, streamId, out);
+}
+
+/** HEADERS frame (RFC 9113 §6.2). */
+export function headers(
+  streamId: number,
+  block: Uint8Array,
+  options: { endStream?: boolean; endHeaders?: boolean; priority?: Priority; padLength?: number } =
+    {},
+): Uint8Array {
+  let flags = 0;
+  if (options.endStream) flags |= F.END_STREAM;
+  if (options.endHeaders ?? true) flags |= F.END_HEADERS;
+  const parts: Uint8Array[] = [];
+  if (options.padLength !== undefined) {
+    flags |= F.PADDED;
+    parts.push(Uint8Array.of(options.padLength));
+  }
+  if (options.priority !== undefined) {
+    flags |= F.PRIORITY;
+    parts.push(priorityBytes(options.priority));
+  }
+  parts.push(block);
+  if (options.padLength !== undefined) parts.push(new Uint8Array(options.padLength));
+  return frame(T.HEADERS, flags, streamId, concat(...parts));
+}
+
+/** CONTINUATION frame (RFC 9113 §6.10). */
+export function continuation(streamId: number, block: Uint8Array, endHeaders: boolean): Uint8Array {
+  return frame(T.CONTINUATION, endHeaders ? F.END_HEADERS : 0, streamId, block);
+}
+
+/** PRIORITY frame (RFC 9113 §6.3). */
+export function priority(streamId: number, p: Priority): Uint8Array {
+  return frame(T.PRIORITY, 0, streamId, priorityBytes(p));
+}
+
+/** RST_STREAM frame (RFC 9113 §6.4). */
+export function rstStream(streamId: number, code: number): Uint8Array {
+  return frame(T.RST_STREAM, 0, streamId, u32(code));
+}
+
+/** SETTINGS frame (RFC 9113 §6.5) with the given (id, value) pairs, in order. */
+export function settings(...entries: [number, number][]): Uint8Array {
+  const payload = new Uint8Array(entries.length * 6);
+  entries.forEach(([id, value], i) => {
+    payload[i * 6] = id >>> 8 & 0xff;
+    payload[i * 6 + 1] = id & 0xff;
+    payload.set(u32(value >>> 0), i * 6 + 2);
+  });
+  return frame(T.SETTINGS, 0, 0, payload);
+}
+
+/** SETTINGS with ACK (RFC 9113 §6.5). */
+export function settingsAck(): Uint8Array {
+  return frame(T.SETTINGS, F.ACK, 0);
+}
+
+/** PUSH_PROMISE frame (RFC 9113 §6.6), END_HEADERS set. */
+export function pushPromise(streamId: number, promisedId: number, block: Uint8Array): Uint8Array {
+  return frame(T.PUSH_PROMISE, F.END_HEADERS, streamId, concat(u32(promisedId), block));
+}
+
+/** PING frame (RFC 9113 §6.7); `data` is padded/truncated to 8 octets. */
+export function ping(opaque: Uint8Array | string, ack = false): Uint8Array {
+  const payload = new Uint8Array(8);
+  payload.set((typeof opaque === "string" ? bytes(opaque) : opaque).subarray(0, 8));
+  return frame(T.PING, ack ? F.ACK : 0, 0, payload);
+}
+
+/** GOAWAY frame (RFC 9113 §6.8). */
+export function goAway(lastStreamId: number, code: number, debug: string = ""): Uint8Array {
+  return frame(T.GOAWAY, 0, 0, concat(u32(lastStreamId), u32(code), bytes(debug)));
+}
+
+/** WINDOW_UPDATE frame (RFC 9113 §6.9). */
+export function windowUpdate(streamId: number, increment: number): Uint8Array {
+  return frame(T.WINDOW_UPDATE, 0, streamId, u32(increment >>> 0));
+}
+
+// ---------------------------------------------------------------------------
+// HPACK, literal representations only (RFC 7541 §5.1, §5.2, §6.2.2)
+
+/**
+ * An HPACK integer with an N-bit prefix (RFC 7541 §5.1).
+ *
+ * @param value The integer.
+ * @param prefixBits N (1–8).
+ * @param firstByteFlags The bits above the prefix in the first octet.
+ * @returns The encoded octets.
+ */
+export function hpackInt(value: number, prefixBits: number, firstByteFlags = 0): Uint8Array {
+  const max = (1 << prefixBits) - 1;
+  if (value < max) return Uint8Array.of(firstByteFlags | value);
+  const out = [firstByteFlags | max];
+  let rest = value - max;
+  while (rest >= 128) {
+    out.push(rest % 128 + 128);
+    rest = Math.floor(rest / 128);
+  }
+  out.push(rest);
+  return Uint8Array.from(out);
+}
+
+/** A raw (non-Huffman) string literal (RFC 7541 §5.2, H = 0). */
+export function hpackString(text: string): Uint8Array {
+  return concat(hpackInt(text.length, 7), bytes(text));
+}
+
+/** A header field as a name/value pair. */
+export type Field = readonly [string, string];
+
+/**
+ * A header block made only of "Literal Header Field without Indexing — New
+ * Name" representations (RFC 7541 §6.2.2, first octet 0x00), no Huffman: it
+ * never touches the peer's dynamic table, so every block stands alone.
+ *
+ * @param fields The fields, in order.
+ * @returns The header block.
+ */
+export function encodeHeaders(fields: readonly Field[]): Uint8Array {
+  return concat(...fields.map(([n, v]) => concat(Uint8Array.of(0x00), hpackString(n), hpackString(v))));
+}
+
+// ---------------------------------------------------------------------------
+// Parsing what the server sends
+
+/** A frame read from the server. */
+export interface Frame {
+  /** Frame type. */
+  readonly type: number;
+  /** Flags. */
+  readonly flags: number;
+  /** Stream identifier (R bit cleared). */
+  readonly streamId: number;
+  /** Payload. */
+  readonly payload: Uint8Array;
+}
+
+/**
+ * Splits complete frames off the front of `buffer`.
+ *
+ * @param buffer Received bytes.
+ * @returns The complete frames and the bytes left over.
+ */
+export function parseFrames(buffer: Uint8Array): { frames: Frame[]; rest: Uint8Array } {
+  const frames: Frame[] = [];
+  let at = 0;
+  while (buffer.length - at >= 9) {
+    const length = buffer[at]! << 16 | buffer[at + 1]! << 8 | buffer[at + 2]!;
+    if (buffer.length - at < 9 + length) break;
+    const view = new DataView(buffer.buffer, buffer.byteOffset + at);
+    frames.push({
+      type: buffer[at + 3]!,
+      flags: buffer[at + 4]!,
+      streamId: view.getUint32(5) & 0x7fff_ffff,
+      payload: buffer.slice(at + 9, at + 9 + length),
+    });
+    at += 9 + length;
+  }
+  return { frames, rest: buffer.slice(at) };
+}
+
+/** The error code of a RST_STREAM (octets 0–3) or GOAWAY (octets 4–7) frame. */
+export function frameErrorCode(f: Frame): number {
+  const off = f.type === T.GOAWAY ? 4 : 0;
+  if (f.payload.length < off + 4) return -1;
+  return new DataView(f.payload.buffer, f.payload.byteOffset).getUint32(off);
+}
+
+/**
+ * A one-line description of a frame for failure messages, e.g.
+ * `GOAWAY(last_stream_id=1, PROTOCOL_ERROR, "bad_ping")`.
+ *
+ * @param f The frame.
+ * @returns The description.
+ */
+export function describe(f: Frame): string {
+  const name = TYPE_NAMES.get(f.type) ?? `UNKNOWN(0x${f.type.toString(16)})`;
+  const head = `stream=${f.streamId}, flags=0x${f.flags.toString(16).padStart(2, "0")}`;
+  if (f.type === T.GOAWAY) {
+    const last = new DataView(f.payload.buffer, f.payload.byteOffset).getUint32(0) & 0x7fff_ffff;
+    const debug = new TextDecoder().decode(f.payload.subarray(8));
+    return `GOAWAY(last_stream_id=${last}, ${errorName(frameErrorCode(f))}, "${debug}")`;
+  }
+  if (f.type === T.RST_STREAM) return `RST_STREAM(${head}, ${errorName(frameErrorCode(f))})`;
+  if (f.type === T.PING) {
+    return `PING(${head}, data=${Array.from(f.payload, (b) => b.toString(16)).join(" ")})`;
+  }
+  return `${name}(${head}, length=${f.payload.length})`;
+}
+
+/**
+ * The (id, value) pairs of a SETTINGS payload.
+ *
+ * @param f A SETTINGS frame.
+ * @returns The entries in order.
+ */
+export function settingsEntries(f: Frame): [number, number][] {
+  const out: [number, number][] = [];
+  const view = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.length);
+  for (let i = 0; i + 6 <= f.payload.length; i += 6) {
+    out.push([view.getUint16(i), view.getUint32(i + 2)]);
+  }
+  return out;
+}
