@@ -355,3 +355,13 @@ Deno.test("H2Connection lets the peer use a larger HPACK table once its raised H
   );
   assert.equal(peer.event("RequestReceived").streamId, 1);
 });
+
+Deno.test("H2Connection applies duplicate setting ids in one frame in order, the last winning (RFC 9113 §6.5.3)", () => {
+  // RFC 9113 §6.5.3: "The values in the SETTINGS frame MUST be processed in the order they appear"
+  const peer = ready("server");
+  peer.openStream(1, { endStream: true });
+  peer.send(frames.settings().initialWindowSize(100).initialWindowSize(200));
+  peer.expect(frames.settingsAck());
+  peer.conn.sendHeaders(1, [[":status", "200"]]);
+  assert.equal(peer.conn.localFlowControlWindow(1), 200);
+});
