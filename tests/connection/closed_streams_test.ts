@@ -102,3 +102,19 @@ Deno.test("H2Connection refuses to act on streams it has closed (RFC 9113 §5.1:
   assert.throws(() => peer.conn.endStream(1));
   peer.expectIdle();
 });
+
+Deno.test("H2Connection (client) counts its open outbound streams until both sides end them (RFC 9113 §5.1.2)", () => {
+  // RFC 9113 §5.1.2: open and half-closed streams count.
+  const peer = ready("client");
+  peer.openStream(1, { endStream: true });
+  peer.openStream(3);
+  assert.equal(peer.conn.openOutboundStreams, 2);
+  assert.equal(peer.conn.openInboundStreams, 0);
+  peer.send(frames.headers(1).response(200).endStream());
+  assert.equal(peer.conn.openOutboundStreams, 1);
+  peer.send(frames.headers(3).response(200).endStream());
+  assert.equal(peer.conn.openOutboundStreams, 1, "3 is half-closed (remote) until we end it");
+  peer.conn.endStream(3);
+  assert.equal(peer.conn.openOutboundStreams, 0);
+  assert.equal(peer.conn.highestOutboundStreamId, 3);
+});

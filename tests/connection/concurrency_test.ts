@@ -111,3 +111,23 @@ Deno.test("H2Connection (server) does not activate more pushed streams than the 
   peer.conn.sendHeaders(4, [[":status", "200"]]);
   assert.equal(peer.read()[0]!.stream, 4);
 });
+
+Deno.test("H2Connection (server) applies a lowered MAX_CONCURRENT_STREAMS once the client acknowledges it (RFC 9113 §5.1.2, §6.5.3)", () => {
+  // RFC 9113 §6.5.3: our new value is in force after the ACK; §5.1.2: excess streams are refused.
+  const peer = ready("server");
+  peer.openStream(1);
+  peer.conn.updateSettings({ 3: 1 });
+  peer.read();
+  peer.send(frames.settingsAck());
+  peer.trySend(frames.headers(3).request("GET", "/").endStream());
+  peer.expectStreamError(3, "REFUSED_STREAM");
+});
+
+Deno.test("H2Connection (server) cannot open streams with HEADERS (RFC 9113 §5.1.1, §8.4)", () => {
+  // RFC 9113 §5.1.1: a server's streams are even and come from PUSH_PROMISE; odd ids belong to the client.
+  for (const id of [2, 3]) {
+    const peer = ready("server");
+    assert.throws(() => peer.conn.sendHeaders(id, [[":status", "200"]]));
+    peer.expectIdle();
+  }
+});

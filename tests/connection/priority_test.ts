@@ -152,3 +152,12 @@ Deno.test("H2Connection (client) sends priority fields on HEADERS when asked, an
   assert.deepEqual(h!.flags, ["END_STREAM", "END_HEADERS", "PRIORITY"]);
   assert.deepEqual(h!.priority, { dependsOn: 0, exclusive: true, weight: 32 });
 });
+
+Deno.test("H2Connection (server) refuses RFC 7540 priority signalling from a server (python h2 RFC1122Error)", () => {
+  // RFC 9113 §5.3.2 deprecates the scheme; python h2 lets only clients send it.
+  const peer = ready("server");
+  peer.openStream(1, { endStream: true });
+  assert.throws(() => peer.conn.prioritize(1, { weight: 10 }));
+  assert.throws(() => peer.conn.sendHeaders(1, [[":status", "200"]], { priorityWeight: 10 }));
+  peer.expectIdle();
+});
