@@ -180,14 +180,15 @@ function checkValue(name: string, value: string, outbound: boolean): void {
 /** Parses `1*DIGIT` (RFC 9110 §8.6); -1 when invalid or above 2^53-1. */
 function parseDigits(value: string): number {
   const length = value.length;
-  if (length === 0 || length > 16) return -1;
+  if (length === 0) return -1;
   let n = 0;
   for (let i = 0; i < length; i++) {
     const d = value.charCodeAt(i) - 0x30;
     if (d < 0 || d > 9) return -1;
     n = n * 10 + d;
+    if (n > Number.MAX_SAFE_INTEGER) return -1;
   }
-  return n <= Number.MAX_SAFE_INTEGER ? n : -1;
+  return n;
 }
 
 function isHttpScheme(scheme: string): boolean {

@@ -773,6 +773,7 @@ Deno.test("parseContentLength reads 1*DIGIT and rejects disagreeing duplicates",
   assert.equal(parseContentLength(res(["content-length", "7"], ["content-length", "7"])), 7);
   assert.equal(parseContentLength(res(["content-type", "x"])), undefined);
   assert.equal(parseContentLength(res(["content-length", "9007199254740991"])), 2 ** 53 - 1);
+  assert.equal(parseContentLength(res(["content-length", "0000000000000000000042"])), 42);
   const bad: [string, HeaderField[], string][] = [
     ["empty", res(["content-length", ""]), "invalid_content_length"],
     ["signed", res(["content-length", "+5"]), "invalid_content_length"],
