@@ -1,4 +1,5 @@
 // RFC 9113 §4.3: a field block that cannot be decompressed is a connection error of type COMPRESSION_ERROR.
+import assert from "node:assert/strict";
 import { bytes, frames, hpack } from "../_helpers/frames.ts";
 import { Peer, ready } from "../_helpers/peer.ts";
 
@@ -55,4 +56,39 @@ Deno.test("H2Connection rejects an HPACK string length of 2^28 at once, without 
     frames.headers(1).block(bytes(0x00, 0x7f, 0x81, 0xff, 0xff, 0x7f, "abc")).endStream(),
   );
   peer.expectConnectionError("COMPRESSION_ERROR");
+});
+
+Deno.test("H2Connection evicts the oldest dynamic entries and rejects references to them (RFC 7541 §4.4, §2.3.3)", async (t) => {
+  // RFC 7541 §4.4: entries are evicted from the end until the new one fits; an entry larger than the table empties it.
+  const entry = (i: number) => hpack.literalIndexed(`x-e${i}`, String(i).repeat(960)); // 32 + 5 + 960 = 997 octets
+  const req = hpack.encode([[":method", "GET"], [":scheme", "https"], [":path", "/"], [
+    ":authority",
+    "a",
+  ]]);
+  await t.step("the 4 newest of 5 entries stay addressable", () => {
+    const peer = ready("server");
+    peer.send(
+      frames.headers(1).block(req, entry(1), entry(2), entry(3), entry(4), entry(5)).endStream(),
+    );
+    peer.send(frames.headers(3).block(req, hpack.indexed(62), hpack.indexed(65)).endStream());
+    const h = peer.event("RequestReceived").headers;
+    assert.deepEqual(h.slice(-2).map(([n]) => n), ["x-e5", "x-e2"]);
+  });
+  await t.step("the evicted 5th-newest is gone", () => {
+    const peer = ready("server");
+    peer.send(
+      frames.headers(1).block(req, entry(1), entry(2), entry(3), entry(4), entry(5)).endStream(),
+    );
+    peer.trySend(frames.headers(3).block(req, hpack.indexed(66)).endStream());
+    peer.expectConnectionError("COMPRESSION_ERROR");
+  });
+  await t.step("an entry larger than the table empties it", () => {
+    const peer = ready("server");
+    peer.send(
+      frames.headers(1).block(req, entry(1), hpack.literalIndexed("x-huge", "h".repeat(5000)))
+        .endStream(),
+    );
+    peer.trySend(frames.headers(3).block(req, hpack.indexed(62)).endStream());
+    peer.expectConnectionError("COMPRESSION_ERROR");
+  });
 });
