@@ -246,3 +246,10 @@ Deno.test("H2Connection (server) applies a client's GOAWAY last stream id to pus
   peer.conn.sendHeaders(1, [[":status", "200"]], { endStream: true });
   peer.expect(frames.headers(1).response(200).endStream());
 });
+
+Deno.test("H2Connection keeps unknown GOAWAY error codes as numbers (RFC 9113 §7)", () => {
+  // RFC 9113 §7: "Unknown or unsupported error codes MUST NOT trigger any special behavior."
+  const peer = ready("client");
+  peer.send(frames.goAway(0).code(0xdead));
+  assert.equal(peer.event("ConnectionTerminated").errorCode, 0xdead);
+});

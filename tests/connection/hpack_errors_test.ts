@@ -16,6 +16,7 @@ const CASES: [string, () => Uint8Array][] = [
   ["a size update above SETTINGS_HEADER_TABLE_SIZE", () => hpack.sizeUpdate(4097)],
   ["a size update after a field", () => bytes(hpack.literal("x", "y"), hpack.sizeUpdate(0))],
   ["Huffman padding that is not all ones", () => bytes(0x00, 0x81, 0x00, 0x01, 0x61)],
+  ["Huffman padding longer than 7 bits", () => bytes(0x00, 0x82, 0x1f, 0xff, 0x01, 0x61)],
   ["a Huffman EOS symbol", () => bytes(0x00, 0x84, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61)],
 ];
 

@@ -172,6 +172,37 @@ const CASES: Case[] = [
     roles: ["server"],
   },
   {
+    name: "PRIORITY inside a header block",
+    frames: () => bytes(OPEN_HEADERS(), frames.priority(1, { dependsOn: 0 })),
+    code: "PROTOCOL_ERROR",
+    scope: "conn",
+    roles: ["server"],
+  },
+  {
+    name: "CONTINUATION after DATA",
+    open: true,
+    frames: () => bytes(frames.data(1, "x"), frames.continuation(1, [["x-a", "b"]]).endHeaders()),
+    code: "PROTOCOL_ERROR",
+    scope: "conn",
+  },
+  {
+    name: "CONTINUATION after a HEADERS that had END_HEADERS",
+    frames: () =>
+      bytes(
+        frames.headers(1).request("POST", "/"),
+        frames.continuation(1, [["x-a", "b"]]).endHeaders(),
+      ),
+    code: "PROTOCOL_ERROR",
+    scope: "conn",
+    roles: ["server"],
+  },
+  {
+    name: "two WINDOW_UPDATEs together overflowing the connection window",
+    frames: () => bytes(frames.windowUpdate(0, 2 ** 30), frames.windowUpdate(0, 2 ** 30)),
+    code: "FLOW_CONTROL_ERROR",
+    scope: "conn",
+  },
+  {
     name: "SETTINGS inside a header block",
     frames: () => bytes(OPEN_HEADERS(), frames.settings()),
     code: "PROTOCOL_ERROR",
