@@ -90,3 +90,39 @@ Deno.test("H2Connection (server) rejects an invalid HTTP2-Settings header (RFC 7
     });
   }
 });
+
+Deno.test("H2Connection (server) after h2c upgrade still requires the client preface and resets DATA on stream 1 (RFC 7540 §3.2, RFC 9113 §3.4, §5.1)", async (t) => {
+  // RFC 7540 §3.2: after the 101 "the client MUST send a connection preface"; stream 1 is half-closed (remote) on the server.
+  const header = b64url(frames.settings().toBytes().subarray(9));
+  await t.step("no preface → PROTOCOL_ERROR", () => {
+    const peer = Peer.server();
+    peer.conn.initiateUpgradeConnection(header);
+    peer.read();
+    peer.trySend(frames.settings(), frames.settings(), frames.settings());
+    const err = peer.error as { errorCode?: number } | undefined;
+    assert.equal(err?.errorCode, 0x1);
+  });
+  await t.step("DATA on the upgraded stream → stream STREAM_CLOSED", () => {
+    const peer = Peer.server();
+    peer.conn.initiateUpgradeConnection(header);
+    peer.read();
+    peer.send(frames.preface(), frames.settings());
+    peer.read();
+    peer.trySend(frames.data(1, "late body"));
+    peer.expectStreamError(1, "STREAM_CLOSED");
+  });
+});
+
+Deno.test("H2Connection (client) after h2c upgrade cannot send HEADERS on stream 1 again (RFC 7540 §3.2)", () => {
+  // RFC 7540 §3.2: the HTTP/1.1 request became stream 1, half-closed (local).
+  const peer = Peer.client();
+  peer.conn.initiateUpgradeConnection();
+  peer.read();
+  assert.throws(() =>
+    peer.conn.sendHeaders(1, [[":method", "GET"], [":scheme", "http"], [":path", "/"], [
+      ":authority",
+      "a",
+    ]])
+  );
+  peer.expectIdle();
+});
