@@ -773,6 +773,42 @@ Deno.test("H2Connection client shrinks then grows HEADER_TABLE_SIZE with python 
     }
   }));
 
+Deno.test("H2Connection client opens an RFC 8441 tunnel through python h2", () =>
+  withPythonServer(
+    async (client) => {
+      // RFC 8441 §4: ":protocol" on CONNECT once the server sent ENABLE_CONNECT_PROTOCOL=1;
+      // :scheme and :path are then required (§5). DATA flows both ways on the stream.
+      await client.waitUntil(
+        () => client.conn.remoteSettings.enableConnectProtocol === 1,
+        "SETTINGS_ENABLE_CONNECT_PROTOCOL",
+      );
+      const id = client.conn.getNextAvailableStreamId();
+      client.conn.sendHeaders(id, [
+        [":method", "CONNECT"],
+        [":protocol", "websocket"],
+        [":scheme", "http"],
+        [":path", "/chat"],
+        [":authority", "127.0.0.1"],
+      ]);
+      await client.flush();
+      await client.waitUntil(
+        () => client.responses.get(id)?.headers !== undefined,
+        "the tunnel's 200",
+      );
+      assert.deepEqual(client.responses.get(id)!.headers, [[":status", "200"]]);
+      client.conn.sendData(id, new TextEncoder().encode("hello tunnel"));
+      await client.flush();
+      await client.waitUntil(() => text(client.responses.get(id)!.body) === "hello tunnel", "echo");
+      client.conn.endStream(id);
+      await client.flush();
+      const r = await client.response(id);
+      assert.equal(r.ended, true);
+      assert.equal(r.reset, undefined);
+    },
+    {},
+    ["--connect-protocol"],
+  ));
+
 // ---------------------------------------------------------------------------
 // Our engine as SERVER against python h2's client.
 
@@ -881,8 +917,17 @@ function serveRoutes(server: Endpoint): void {
       ], body);
     }
   };
+  const tunnels = new Set<number>();
   server.onEvent = (event) => {
-    if (event instanceof RequestReceived) {
+    if (event instanceof RequestReceived && header(event.headers, ":method") === "CONNECT") {
+      // RFC 8441 §5: the tunnel opens with a 2xx response; DATA is echoed until END_STREAM.
+      tunnels.add(event.streamId);
+      conn.sendHeaders(event.streamId, [[":status", "200"]]);
+    } else if (event instanceof DataReceived && tunnels.has(event.streamId)) {
+      conn.sendData(event.streamId, event.data.slice());
+    } else if (event instanceof StreamEnded && tunnels.has(event.streamId)) {
+      conn.endStream(event.streamId);
+    } else if (event instanceof RequestReceived) {
       requests.set(event.streamId, {
         headers: event.headers,
         body: [],
@@ -914,7 +959,11 @@ type Json = any;
 
 async function withPythonClient(
   scenario: string,
-  options: { clientArgs?: string[]; settings?: Record<number, number> } = {},
+  options: {
+    clientArgs?: string[];
+    settings?: Record<number, number>;
+    windowIncrement?: number;
+  } = {},
 ): Promise<Json> {
   await requirePythonH2();
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -940,8 +989,8 @@ async function withPythonClient(
     );
     serveRoutes(server);
     server.start();
-    if (options.settings !== undefined) {
-      server.conn.incrementFlowControlWindow(BIG_CONNECTION_INCREMENT);
+    if (options.windowIncrement !== undefined) {
+      server.conn.incrementFlowControlWindow(options.windowIncrement);
       await server.flush();
     }
     await client.exit(SCENARIO_TIMEOUT_MS);
@@ -1011,6 +1060,7 @@ Deno.test("python h2 client moves 10 MiB each way in 1 MiB frames with H2Connect
   const result = await withPythonClient("post", {
     clientArgs: ["--big-frames"],
     settings: BIG_FRAMES,
+    windowIncrement: BIG_CONNECTION_INCREMENT,
   });
   assert.equal(result.receivedSha256, result.sentSha256);
   assert.ok(Number(new Map(result.headers).get("x-max-data-frame")) > 16_384, "we got big frames");
@@ -1142,6 +1192,21 @@ Deno.test("python h2 client shrinks then grows HEADER_TABLE_SIZE with H2Connecti
   const result = await withPythonClient("table");
   assert.deepEqual(result.statuses, ["200", "200", "200", "200", "200", "200"]);
   assert.equal(result.terminated, null);
+});
+
+Deno.test("python h2 client opens an RFC 8441 tunnel through H2Connection server", async () => {
+  // RFC 8441 §3: our server advertises SETTINGS_ENABLE_CONNECT_PROTOCOL=1, so ":protocol" is
+  // accepted on CONNECT with :scheme, :path and :authority.
+  const result = await withPythonClient("connect", {
+    settings: { [SettingCode.ENABLE_CONNECT_PROTOCOL]: 1 },
+  });
+  assert.deepEqual(result.response, {
+    headers: [[":status", "200"]],
+    body: "hello tunnel",
+    trailers: null,
+    ended: true,
+    reset: null,
+  });
 });
 
 // ---------------------------------------------------------------------------

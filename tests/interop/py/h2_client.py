@@ -11,7 +11,7 @@ timeout, connection error), then the JSON has an "error" member.
 
 Scenarios: get, post (10 MiB echo), concurrent (200 streams), trailers, push,
 ping, goaway, malformed, informational, big,
-reset, padded, table.
+reset, padded, table, connect.
 """
 
 import argparse
@@ -333,6 +333,25 @@ def scenario_table(c):
     return {"statuses": statuses, "terminated": c.terminated}
 
 
+def scenario_connect(c):
+    """RFC 8441 extended CONNECT: a tunnel stream whose DATA the server echoes."""
+    c.wait(lambda: c.conn.remote_settings.enable_connect_protocol == 1)
+    sid = c.conn.get_next_available_stream_id()
+    c.conn.send_headers(sid, [(":method", "CONNECT"), (":protocol", "websocket"),
+                              (":scheme", "http"), (":path", "/chat"),
+                              (":authority", "127.0.0.1")])
+    c.responses[sid] = Response()
+    c.flush()
+    c.wait(lambda: c.responses[sid].headers is not None or c.done(sid))
+    c.conn.send_data(sid, b"hello tunnel")
+    c.flush()
+    c.wait(lambda: len(c.responses[sid].body) >= 12 or c.done(sid))
+    c.conn.end_stream(sid)
+    c.flush()
+    c.wait(lambda: c.done(sid))
+    return {"response": summary(c.responses[sid])}
+
+
 def scenario_malformed(c):
     """Malformed requests (RFC 9113 §8.1.1) must cost a stream, not the connection."""
     c.conn.config.validate_outbound_headers = False
@@ -355,6 +374,7 @@ SCENARIOS = {
     "goaway": scenario_goaway, "malformed": scenario_malformed,
     "informational": scenario_informational, "big": scenario_big, "reset": scenario_reset,
     "padded": scenario_padded, "table": scenario_table,
+    "connect": scenario_connect,
 }
 
 

@@ -6,6 +6,8 @@ one line "LISTENING <port>" on stdout once accepting, serves every connection
 in its own thread, and exits on its own after --timeout seconds.
 
 --big-frames advertises 1 MiB INITIAL_WINDOW_SIZE and MAX_FRAME_SIZE.
+--connect-protocol advertises ENABLE_CONNECT_PROTOCOL; CONNECT requests are
+then answered 200 at once and their DATA echoed back (an RFC 8441 tunnel).
 
 Routes (the same ones tests/interop/python_h2_test.ts serves with our engine):
   POST /echo       200, the request body echoed back (flow-controlled both ways);
@@ -62,6 +64,7 @@ class Stream:
         self.stream_id = stream_id
         self.headers = headers
         self.max_frame = 0
+        self.tunnel = False
         self.body = bytearray()
         self.trailers = []
         self.ended = False
@@ -78,9 +81,10 @@ class Outbound:
 
 
 class Connection:
-    def __init__(self, sock, max_concurrent, big_frames):
+    def __init__(self, sock, max_concurrent, big_frames, connect_protocol):
         self.sock = sock
         self.big_frames = big_frames
+        self.connect_protocol = connect_protocol
         config = h2.config.H2Configuration(client_side=False, header_encoding=None)
         self.conn = h2.connection.H2Connection(config=config)
         self.conn.local_settings = h2.settings.Settings(
@@ -107,6 +111,8 @@ class Connection:
             # local_settings wholesale would leave h2's inbound frame-size limit at 16384).
             self.conn.update_settings(BIG_FRAMES)
             self.conn.increment_flow_control_window(BIG_CONNECTION_INCREMENT)
+        if self.connect_protocol:
+            self.conn.update_settings({SettingCodes.ENABLE_CONNECT_PROTOCOL: 1})
         self.flush()
         while not self.closing:
             try:
@@ -134,10 +140,17 @@ class Connection:
     def handle(self, event):
         c = self.conn
         if isinstance(event, h2.events.RequestReceived):
-            self.streams[event.stream_id] = Stream(event.stream_id, event.headers)
+            stream = Stream(event.stream_id, event.headers)
+            self.streams[event.stream_id] = stream
+            if self.header(stream, b":method") == "CONNECT":
+                # RFC 8441 tunnel: answer at once, then echo DATA until the client ends.
+                stream.tunnel = True
+                c.send_headers(event.stream_id, [(":status", "200")])
         elif isinstance(event, h2.events.DataReceived):
             stream = self.streams.get(event.stream_id)
-            if stream is not None:
+            if stream is not None and stream.tunnel:
+                c.send_data(event.stream_id, event.data)
+            elif stream is not None:
                 stream.body += event.data
                 stream.max_frame = max(stream.max_frame, event.flow_controlled_length)
             c.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
@@ -147,7 +160,9 @@ class Connection:
                 stream.trailers = event.headers
         elif isinstance(event, h2.events.StreamEnded):
             stream = self.streams.get(event.stream_id)
-            if stream is not None and not stream.ended:
+            if stream is not None and stream.tunnel:
+                c.end_stream(event.stream_id)
+            elif stream is not None and not stream.ended:
                 stream.ended = True
                 self.respond(stream)
         elif isinstance(event, h2.events.PingAckReceived):
@@ -249,6 +264,8 @@ def main():
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--max-concurrent", type=int, default=1000)
     parser.add_argument("--big-frames", action="store_true")
+    parser.add_argument("--connect-protocol", action="store_true",
+                        help="send SETTINGS_ENABLE_CONNECT_PROTOCOL=1 (RFC 8441)")
     args = parser.parse_args()
 
     # Bounded lifetime: the test kills us, but never outlive it by much.
@@ -265,7 +282,7 @@ def main():
         sock, _ = listener.accept()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(args.timeout)
-        handler = Connection(sock, args.max_concurrent, args.big_frames)
+        handler = Connection(sock, args.max_concurrent, args.big_frames, args.connect_protocol)
         threading.Thread(target=handler.run, daemon=True).start()
 
 
