@@ -1,7 +1,7 @@
 // RFC 9113 §5.2 and §6.9: flow control, both windows, both directions, both roles.
 import assert from "node:assert/strict";
 import { H2Error } from "../../lib/errors.ts";
-import { frames } from "../_helpers/frames.ts";
+import { bytes, frames } from "../_helpers/frames.ts";
 import { type Peer, ready, type Role } from "../_helpers/peer.ts";
 
 const ROLES: Role[] = ["server", "client"];
@@ -372,4 +372,30 @@ Deno.test("H2Connection counts padding in the frame length checked against MAX_F
   peer.expectIdle();
   peer.conn.sendData(1, new Uint8Array(16_383 - 255), { padLength: 255 });
   assert.deepEqual(peer.read().map((f) => [f.type, f.padLength]), [["DATA", 255]]);
+});
+
+Deno.test("H2Connection counts the Pad Length octet exactly at the window boundary, both directions (RFC 9113 §6.1)", async (t) => {
+  // RFC 9113 §6.1: flow-controlled size = Pad Length octet + data + padding.
+  await t.step("inbound: 2 data + 10 padding + 1 fills a 13-octet window", () => {
+    const peer = ready("server", { conn: { settings: { 4: 13 } } });
+    peer.openStream(1);
+    peer.send(frames.data(1, "hi").padded(10));
+    assert.equal(peer.conn.remoteFlowControlWindow(1), 0);
+    peer.trySend(frames.data(1, "x"));
+    if (peer.error !== undefined) peer.expectConnectionError("FLOW_CONTROL_ERROR");
+    else peer.expectStreamError(1, "FLOW_CONTROL_ERROR");
+  });
+  await t.step(
+    "outbound: 5 data + 10 padding + 1 fits a 16-octet window, one more octet does not",
+    () => {
+      const peer = ready("client", { settings: frames.settings().initialWindowSize(16) });
+      peer.openStream(1);
+      assert.throws(
+        () => peer.conn.sendData(1, bytes("hello!"), { padLength: 10 }),
+        isError("FlowControlError"),
+      );
+      peer.conn.sendData(1, bytes("hello"), { padLength: 10 });
+      assert.equal(peer.conn.localFlowControlWindow(1), 0);
+    },
+  );
 });
