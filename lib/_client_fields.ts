@@ -19,16 +19,14 @@ export interface PreparedBody {
 
 /**
  * Converts a Fetch body to bytes or a stream, setting `content-type` and
- * `content-length` the way `fetch` does when they are missing.
+ * `content-length` the way `fetch` does when they are missing. Synchronous,
+ * so that requests keep the order of the calls that made them.
  *
  * @param body The `RequestInit.body` (or a `Request`'s stream).
  * @param headers The request headers; completed in place.
  * @returns The body and whether it is replayable.
  */
-export async function prepareBody(
-  body: BodyInit | null | undefined,
-  headers: Headers,
-): Promise<PreparedBody> {
+export function prepareBody(body: BodyInit | null | undefined, headers: Headers): PreparedBody {
   if (body === null || body === undefined) return { body: undefined, replayable: true };
   let bytes: Uint8Array;
   if (typeof body === "string") {
@@ -40,16 +38,23 @@ export async function prepareBody(
     bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   } else if (body instanceof ArrayBuffer) {
     bytes = new Uint8Array(body);
+  } else if (body instanceof URLSearchParams) {
+    setDefault(headers, "content-type", "application/x-www-form-urlencoded;charset=UTF-8");
+    bytes = new TextEncoder().encode(body.toString());
+  } else if (body instanceof Blob) {
+    if (body.type !== "") setDefault(headers, "content-type", body.type);
+    setDefault(headers, "content-length", String(body.size));
+    return { body: body.stream(), replayable: false };
   } else if (body instanceof ReadableStream) {
     return { body: body as ReadableStream<Uint8Array>, replayable: false };
   } else if (typeof body === "object" && Symbol.asyncIterator in body) {
     return { body: body as AsyncIterable<Uint8Array>, replayable: false };
   } else {
-    // Blob, FormData, URLSearchParams: let the platform serialise them (and name the type).
+    // FormData: let the platform pick the multipart boundary.
     const response = new Response(body as BodyInit);
     const type = response.headers.get("content-type");
     if (type !== null) setDefault(headers, "content-type", type);
-    bytes = new Uint8Array(await response.arrayBuffer());
+    return { body: response.body ?? undefined, replayable: false };
   }
   setDefault(headers, "content-length", String(bytes.length));
   return { body: bytes, replayable: true };

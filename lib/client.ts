@@ -285,7 +285,16 @@ export class H2ClientSession {
    * @throws {H2RequestError} (as a rejection) The stream was reset or the connection went away.
    * @throws {TypeError} (as a rejection) Bad URL or header fields, or the session is closed.
    */
-  async request(input: string | URL | Request, init: ClientRequestInit = {}): Promise<Response> {
+  request(input: string | URL | Request, init: ClientRequestInit = {}): Promise<Response> {
+    try {
+      return this.#request(input, init);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  // Synchronous up to the queue, so that streams are opened in the order of the calls.
+  #request(input: string | URL | Request, init: ClientRequestInit): Promise<Response> {
     const base = input instanceof Request ? input : undefined;
     const url = new URL(base?.url ?? input as string | URL);
     if (url.protocol !== "http:" && url.protocol !== "https:") {
@@ -295,16 +304,22 @@ export class H2ClientSession {
     const headers = new Headers(init.headers ?? base?.headers);
     const signal = init.signal ?? base?.signal ?? undefined;
     signal?.throwIfAborted();
-    const { body, replayable } = await prepareBody(
+    if (this.#closing || this.#ended || this.#goAway !== undefined) {
+      throw new H2RequestError(`Cannot request "${url.href}": the session is closing`, {
+        streamId: 0,
+        errorCode: this.#goAway?.errorCode ?? ErrorCode.NO_ERROR,
+        unprocessed: true,
+      });
+    }
+    const { body, replayable } = prepareBody(
       init.body !== undefined ? init.body : base?.body,
       headers,
     );
-    const fields = requestFields(method, url, headers);
     const { promise, resolve, reject } = Promise.withResolvers<Response>();
     const exchange: Exchange = {
       method,
       url: url.href,
-      fields,
+      fields: requestFields(method, url, headers),
       body,
       replayable,
       trailers: init.trailers,
@@ -319,13 +334,6 @@ export class H2ClientSession {
       retried: false,
       onAbort: undefined,
     };
-    if (this.#closing || this.#ended || this.#goAway !== undefined) {
-      throw new H2RequestError(`Cannot request "${url.href}": the session is closing`, {
-        streamId: 0,
-        errorCode: this.#goAway?.errorCode ?? ErrorCode.NO_ERROR,
-        unprocessed: true,
-      });
-    }
     if (signal !== undefined) {
       exchange.onAbort = () => this.#abort(exchange, signal.reason);
       signal.addEventListener("abort", exchange.onAbort, { once: true });
@@ -669,8 +677,9 @@ export class H2ClientSession {
   #onClosed(): void {
     this.#ended = true;
     const cause = this.connection.error;
-    const errorCode = cause === undefined ? ErrorCode.NO_ERROR : ErrorCode.INTERNAL_ERROR;
-    this.#rejectQueued(this.#goAway?.errorCode ?? errorCode);
+    const errorCode = this.#goAway?.errorCode ??
+      (cause === undefined ? ErrorCode.NO_ERROR : ErrorCode.INTERNAL_ERROR);
+    this.#rejectQueued(errorCode);
     for (const exchange of [...this.#exchanges.values()]) {
       this.#fail(
         exchange,
