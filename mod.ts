@@ -22,3 +22,16 @@ export {
 } from "./lib/hpack/encoder.ts";
 export { FrameDecoder, type FrameDecoderOptions } from "./lib/frame/decoder.ts";
 export { encodeFrame, FrameWriter } from "./lib/frame/encoder.ts";
+export {
+  assertByteString,
+  extractMethod,
+  extractStatus,
+  type FieldValidationFlags,
+  type NormalizedFields,
+  normalizeInboundHeaders,
+  normalizeOutboundHeaders,
+  type NormalizeOutboundOptions,
+  parseContentLength,
+  validateInboundHeaders,
+  validateOutboundHeaders,
+} from "./lib/fields.ts";
