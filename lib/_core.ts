@@ -80,6 +80,8 @@ export class ConnectionCore {
   highestOutbound = 0;
   openInbound = 0;
   openOutbound = 0;
+  /** Streams the peer promised that are still reserved (remote): bounded like active ones. */
+  reservedInbound = 0;
   maxOutboundFrameSize: number = DEFAULT_MAX_FRAME_SIZE;
   /** Events of the `receiveData` call in progress. */
   events: H2Event[] = [];
@@ -158,9 +160,14 @@ export class ConnectionCore {
    * @returns The row applied, or undefined if the input is not allowed (nothing changed).
    */
   advance(stream: H2Stream, input: StreamInputValue): Transition | undefined {
-    const wasActive = isActiveState(stream.state);
+    const before = stream.state;
+    const wasActive = isActiveState(before);
     const row = stream.apply(input);
     if (row === undefined) return undefined;
+    if (before !== row.next) {
+      if (before === StreamState.RESERVED_REMOTE) this.reservedInbound--;
+      else if (row.next === StreamState.RESERVED_REMOTE) this.reservedInbound++;
+    }
     const isActive = isActiveState(row.next);
     if (wasActive !== isActive) {
       const delta = isActive ? 1 : -1;

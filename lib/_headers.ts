@@ -404,6 +404,11 @@ function recvPushPromiseBlock(
       detail: "push_promise_in_invalid_state",
     });
   }
+  if (core.reservedInbound >= core.local.maxConcurrentStreams) {
+    // Bounded memory: no more promises are kept than streams may be open (§5.1.2 spirit).
+    core.streamError(promisedId, ErrorCode.REFUSED_STREAM);
+    return;
+  }
   const promised = core.newStream(promisedId);
   core.advance(promised, StreamInput.RECV_PROMISE);
   if (decoded instanceof OversizedHeaderListError) {

@@ -187,32 +187,51 @@ export function validateSetting(code: number, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
     throw new RangeError(`Setting "${code}" value "${value}" is not an integer in 0..2^32-1`);
   }
-  const bad = (errorCode: number, detail: string) =>
-    new InvalidSettingsValueError(`Invalid value "${value}" for setting "${code}"`, {
+  const rule = SETTING_RULES.get(code);
+  if (rule === undefined) return;
+  const [isValid, errorCode, detail] = rule;
+  if (!isValid(value)) {
+    throw new InvalidSettingsValueError(`Invalid value "${value}" for setting "${code}"`, {
       errorCode,
       detail,
     });
-  switch (code) {
-    case SettingCode.ENABLE_PUSH:
-    case SettingCode.ENABLE_CONNECT_PROTOCOL:
-    case SettingCode.NO_RFC7540_PRIORITIES:
-      if (value > 1) throw bad(ErrorCode.PROTOCOL_ERROR, "invalid_setting_boolean");
-      return;
-    case SettingCode.INITIAL_WINDOW_SIZE:
-      // RFC 9113 §6.5.2: "Values above the maximum flow-control window size of 2^31-1 MUST
-      // be treated as a connection error of type FLOW_CONTROL_ERROR."
-      if (value > MAX_WINDOW_SIZE) {
-        throw bad(ErrorCode.FLOW_CONTROL_ERROR, "invalid_initial_window");
-      }
-      return;
-    case SettingCode.MAX_FRAME_SIZE:
-      // RFC 9113 §6.5.2: between 2^14 and 2^24-1 inclusive.
-      if (value < 16_384 || value > MAX_MAX_FRAME_SIZE) {
-        throw bad(ErrorCode.PROTOCOL_ERROR, "invalid_max_frame_size");
-      }
-      return;
   }
 }
+
+const isBoolean = (value: number) => value <= 1;
+
+/** RFC 9113 §6.5.2 (and RFC 8441 §3, RFC 9218 §2.1) value rules: `[isValid, errorCode, detail]`. */
+type SettingRule = readonly [
+  isValid: (value: number) => boolean,
+  errorCode: number,
+  detail: string,
+];
+const SETTING_RULES: ReadonlyMap<number, SettingRule> = new Map<number, SettingRule>([
+  [SettingCode.ENABLE_PUSH, [isBoolean, ErrorCode.PROTOCOL_ERROR, "invalid_setting_boolean"]],
+  [
+    SettingCode.ENABLE_CONNECT_PROTOCOL,
+    [isBoolean, ErrorCode.PROTOCOL_ERROR, "invalid_setting_boolean"],
+  ],
+  [
+    SettingCode.NO_RFC7540_PRIORITIES,
+    [isBoolean, ErrorCode.PROTOCOL_ERROR, "invalid_setting_boolean"],
+  ],
+  // "Values above the maximum flow-control window size of 2^31-1 MUST be treated as a
+  // connection error of type FLOW_CONTROL_ERROR."
+  [
+    SettingCode.INITIAL_WINDOW_SIZE,
+    [(v) => v <= MAX_WINDOW_SIZE, ErrorCode.FLOW_CONTROL_ERROR, "invalid_initial_window"],
+  ],
+  // "between this initial value and the maximum allowed frame size (2^24-1 octets), inclusive"
+  [
+    SettingCode.MAX_FRAME_SIZE,
+    [
+      (v) => v >= 16_384 && v <= MAX_MAX_FRAME_SIZE,
+      ErrorCode.PROTOCOL_ERROR,
+      "invalid_max_frame_size",
+    ],
+  ],
+]);
 
 /**
  * Encodes settings as a SETTINGS payload in base64url without padding: the

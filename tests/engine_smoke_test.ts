@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { SettingCode } from "../lib/constants.ts";
 import { H2Connection } from "../lib/connection.ts";
 import { ErrorCode, FlowControlError, FrameTooLargeError, ProtocolError } from "../lib/errors.ts";
 import {
@@ -12,8 +13,11 @@ import {
   type H2Event,
   type HeaderField,
   PingAckReceived,
+  PriorityUpdated,
+  PushedStreamReceived,
   RequestReceived,
   ResponseReceived,
+  SettingsAcknowledged,
   StreamEnded,
   StreamReset,
   TrailersReceived,
@@ -230,4 +234,73 @@ Deno.test("H2Connection h2c upgrade puts stream 1 half-closed on both sides (RFC
   const seen = pump(client, server);
   assert.ok(seen.client.some((e) => e instanceof ResponseReceived && e.streamId === 1));
   assert.equal(client.getNextAvailableStreamId(), 3);
+});
+
+Deno.test("H2Connection server push reaches the client as PushedStreamReceived then ResponseReceived (RFC 9113 §8.4)", () => {
+  // RFC 9113 §8.4: PUSH_PROMISE reserves an even stream; the response follows on it.
+  const { client, server } = pair();
+  client.sendHeaders(1, REQUEST, { endStream: true });
+  pump(client, server);
+  server.pushStream(1, 2, [
+    [":method", "GET"],
+    [":scheme", "https"],
+    [":authority", "example.com"],
+    [":path", "/style.css"],
+  ]);
+  server.sendHeaders(2, [[":status", "200"]], { endStream: true });
+  server.sendHeaders(1, [[":status", "200"]], { endStream: true });
+  const seen = pump(client, server);
+  const types = seen.client.map((e) => e.type);
+  assert.deepEqual(types.filter((t) => t !== "StreamEnded"), [
+    "PushedStreamReceived",
+    "ResponseReceived",
+    "ResponseReceived",
+  ]);
+  const pushed = seen.client.find((e) => e instanceof PushedStreamReceived);
+  assert.equal(pushed?.pushedStreamId, 2);
+  assert.equal(pushed?.parentStreamId, 1);
+  assert.equal(server.highestOutboundStreamId, 2);
+});
+
+Deno.test("H2Connection refuses to push when the client disabled it (RFC 9113 §6.5.2)", () => {
+  // RFC 9113 §6.5.2: SETTINGS_ENABLE_PUSH=0 forbids PUSH_PROMISE.
+  const client = new H2Connection({ settings: { [SettingCode.ENABLE_PUSH]: 0 } });
+  const server = new H2Connection({ clientSide: false });
+  client.initiateConnection();
+  server.initiateConnection();
+  client.sendHeaders(1, REQUEST, { endStream: true });
+  pump(client, server);
+  assert.throws(() => server.pushStream(1, 2, REQUEST), ProtocolError);
+});
+
+Deno.test("H2Connection applies a larger INITIAL_WINDOW_SIZE to open streams once acknowledged (RFC 9113 §6.9.2)", () => {
+  // RFC 9113 §6.9.2: a SETTINGS change adjusts every stream window by the difference.
+  const { client, server } = pair();
+  client.sendHeaders(1, [[":method", "POST"], ...REQUEST.slice(1)]);
+  pump(client, server);
+  assert.equal(server.remoteFlowControlWindow(1), 65_535);
+  server.updateSettings({ [SettingCode.INITIAL_WINDOW_SIZE]: 100_000 });
+  assert.equal(server.remoteFlowControlWindow(1), 65_535, "pending until the ACK");
+  const seen = pump(client, server);
+  assert.ok(seen.server.some((e) => e instanceof SettingsAcknowledged));
+  assert.equal(server.remoteFlowControlWindow(1), 65_535, "the connection window caps it");
+  server.incrementFlowControlWindow(100_000);
+  assert.equal(server.remoteFlowControlWindow(1), 100_000);
+  pump(client, server);
+  assert.equal(client.localFlowControlWindow(1), 100_000);
+});
+
+Deno.test("H2Connection reports RFC 9218 PRIORITY_UPDATE urgency and incremental (RFC 9218 §7.1)", () => {
+  // RFC 9218 §7.1: PRIORITY_UPDATE carries a Priority Field Value for a request stream.
+  const server = new H2Connection({ clientSide: false });
+  server.initiateConnection();
+  const preface = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  const settings = Uint8Array.of(0, 0, 0, 4, 0, 0, 0, 0, 0);
+  const value = new TextEncoder().encode("u=1, i");
+  const update = Uint8Array.of(0, 0, 4 + value.length, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 1, ...value);
+  const events = server.receiveData(Uint8Array.of(...preface, ...settings, ...update));
+  const priority = events.find((e) => e instanceof PriorityUpdated);
+  assert.equal(priority?.streamId, 1);
+  assert.equal(priority?.urgency, 1);
+  assert.equal(priority?.incremental, true);
 });
