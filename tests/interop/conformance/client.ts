@@ -141,7 +141,7 @@ export class RawConn {
    */
   async waitEvent(ms: number = WAIT_MS): Promise<Event> {
     if (this.#queue.length === 0 && !this.closed) {
-      let timer: number | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
         timer = setTimeout(resolve, ms);

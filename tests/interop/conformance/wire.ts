@@ -281,7 +281,9 @@ export type Field = readonly [string, string];
  * @returns The header block.
  */
 export function encodeHeaders(fields: readonly Field[]): Uint8Array {
-  return concat(...fields.map(([n, v]) => concat(Uint8Array.of(0x00), hpackString(n), hpackString(v))));
+  return concat(
+    ...fields.map(([n, v]) => concat(Uint8Array.of(0x00), hpackString(n), hpackString(v))),
+  );
 }
 
 // ---------------------------------------------------------------------------
