@@ -404,8 +404,9 @@ function recvPushPromiseBlock(
       detail: "push_promise_in_invalid_state",
     });
   }
-  if (core.reservedInbound >= core.local.maxConcurrentStreams) {
-    // Bounded memory: no more promises are kept than streams may be open (§5.1.2 spirit).
+  if (core.reservedInbound >= Math.max(core.local.maxConcurrentStreams, 100)) {
+    // Bounded memory: reserved streams do not count against MAX_CONCURRENT_STREAMS (§5.1.2),
+    // so their number gets its own cap: as many as may be open, at least 100.
     core.streamError(promisedId, ErrorCode.REFUSED_STREAM);
     return;
   }
