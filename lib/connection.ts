@@ -122,6 +122,8 @@ export class H2Connection {
   #preface: Uint8Array | undefined;
 
   /**
+   * Creates a connection; nothing is queued until `initiateConnection()`.
+   *
    * @param options Role, header switches, initial settings and budgets.
    * @throws {RangeError|InvalidSettingsValueError} For an invalid initial setting or limit.
    */

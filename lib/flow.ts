@@ -39,7 +39,11 @@ export class WindowManager {
   currentWindowSize: number;
   #bytesProcessed = 0;
 
-  /** @param size The initial window size. */
+  /**
+   * Creates a full window.
+   *
+   * @param size The initial window size.
+   */
   constructor(size: number) {
     this.maxWindowSize = size;
     this.currentWindowSize = size;

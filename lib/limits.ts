@@ -176,6 +176,8 @@ export class TokenBucket {
   readonly #now: (() => number) | undefined;
 
   /**
+   * Creates a full bucket.
+   *
    * @param burst Tokens available at once.
    * @param ratePerSecond Tokens added per second of `now()` time.
    * @param now Millisecond clock; without it the bucket never refills.

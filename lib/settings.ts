@@ -46,6 +46,8 @@ export class Settings {
   readonly #pending: Array<Array<readonly [number, number]>> = [];
 
   /**
+   * Starts from the RFC 9113 §6.5.2 initial values.
+   *
    * @param initial Values in force from the start (e.g. the limits we enforce before any ACK).
    */
   constructor(initial: Iterable<readonly [number, number]> = []) {
@@ -115,12 +117,20 @@ export class Settings {
     return this.#pending.length;
   }
 
-  /** @returns The `[id, value]` pairs in force. */
+  /**
+   * The settings in force.
+   *
+   * @returns The `[id, value]` pairs.
+   */
   entries(): IterableIterator<[number, number]> {
     return this.#current.entries();
   }
 
-  /** @returns The `[id, value]` pairs in force. */
+  /**
+   * Iterates the settings in force.
+   *
+   * @returns The `[id, value]` pairs.
+   */
   [Symbol.iterator](): IterableIterator<[number, number]> {
     return this.#current.entries();
   }

@@ -83,6 +83,8 @@ export class H2Stream {
   receivedLength = 0;
 
   /**
+   * Creates an idle stream.
+   *
    * @param id The stream identifier.
    * @param outboundWindow The peer's SETTINGS_INITIAL_WINDOW_SIZE.
    * @param inboundWindow Our SETTINGS_INITIAL_WINDOW_SIZE in force.
