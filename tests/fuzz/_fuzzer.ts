@@ -32,6 +32,7 @@
 
 import { H2Connection } from "../../lib/connection.ts";
 import { H2Error } from "../../lib/errors.ts";
+import type { H2Event } from "../../lib/events.ts";
 import * as w from "../attacks/_wire.ts";
 
 /** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
@@ -62,6 +63,9 @@ export class FuzzFailure extends Error {
     this.name = "FuzzFailure";
   }
 }
+
+/** Process-wide counters of how often the deeper properties were actually exercised. */
+export const fuzzCounters = { hpackSyncChecks: 0 };
 
 /** Counters of a fuzz run. */
 export interface FuzzStats {
@@ -209,6 +213,12 @@ class Conversation {
   readonly pool: number[] = [];
   nextOwn: number;
   touchedMaxFrameSize = false;
+  /**
+   * Our model of the peer-to-engine HPACK dynamic table (RFC 7541 §2.3.2, §4), newest first,
+   * kept for well-formed (chaos 0) conversations whose blocks all reach the decoder.
+   */
+  table: Array<readonly [string, string]> = [];
+  tableMax = 4_096;
 
   /**
    * @param chaos 0: a well-formed conversation (stream errors still happen);
@@ -270,19 +280,39 @@ class Conversation {
     return fields;
   }
 
+  /** RFC 7541 §4.1, §4.4: an entry costs name + value + 32; too big an entry empties the table. */
+  remember(name: string, value: string): void {
+    this.table.unshift([name, value]);
+    this.evict();
+  }
+
+  evict(): void {
+    let size = 0;
+    let keep = 0;
+    for (const [n, v] of this.table) {
+      if (size + n.length + v.length + 32 > this.tableMax) break;
+      size += n.length + v.length + 32;
+      keep++;
+    }
+    this.table.length = keep;
+  }
+
   hpack(fields: ReadonlyArray<readonly [string, string]>): Uint8Array {
     const rng = this.rng;
     const out: number[] = [];
     if (rng.chance(0.05)) {
-      out.push(
-        ...w.tableSizeUpdate(this.bad(0.5) ? rng.pick([4097, 70_000]) : rng.pick([0, 100, 4096])),
-      );
+      const size = this.bad(0.5) ? rng.pick([4097, 70_000]) : rng.pick([0, 100, 4096]);
+      out.push(...w.tableSizeUpdate(size));
+      this.tableMax = size;
+      this.evict();
     }
     for (const [name, value] of fields) {
       const r = rng.next();
       if (r < 0.05 && this.bad(1)) out.push(...w.indexed(rng.int(80))); // static, dynamic or out of range
-      else if (r < 0.25) out.push(...w.literalIndexed(name, value));
-      else if (r < 0.32) {
+      else if (r < 0.25) {
+        out.push(...w.literalIndexed(name, value));
+        this.remember(name, value);
+      } else if (r < 0.32) {
         out.push(0x10, ...w.literal(name, value).slice(1)); // never indexed
       } else if (r < 0.36 && this.bad(1)) {
         // a Huffman-flagged string of random octets (mostly invalid codes)
@@ -297,7 +327,9 @@ class Conversation {
     }
     if (rng.chance(0.04)) {
       // A small HPACK bomb: one entry referenced many times.
-      out.push(...w.literalIndexed("x-bomb", "b".repeat(rng.int(200))));
+      const bomb = "b".repeat(rng.int(200));
+      out.push(...w.literalIndexed("x-bomb", bomb));
+      this.remember("x-bomb", bomb);
       const n = rng.int(60);
       for (let i = 0; i < n; i++) out.push(...w.indexed(62));
     }
@@ -663,6 +695,8 @@ interface RunState {
   lastRequest: number;
   /** The peer changed SETTINGS_MAX_FRAME_SIZE (so our frames may be larger than 16384). */
   largerFrames: boolean;
+  /** We called updateSettings (HEADER_TABLE_SIZE may have changed). */
+  tableTouched: boolean;
 }
 
 function drain(s: RunState, amount?: number): void {
@@ -811,6 +845,7 @@ function randomAction(s: RunState, rng: Rng): void {
         conn.sendHeaders(sid, [["x-trailer", "1"]], { endStream: true });
         break;
       default:
+        s.tableTouched = true; // our HEADER_TABLE_SIZE may change: the HPACK model no longer holds
         conn.updateSettings({ 4: rng.int(100_000), 1: rng.pick([0, 4096]) });
     }
   } catch (e) {
@@ -869,6 +904,46 @@ function checkWire(s: RunState): void {
   if (s.conn.isClosed !== true) fail("isClosed is not true after a connection error");
 }
 
+/**
+ * RFC 9113 §4.3, §5.1: every header block is decoded, whatever happens to its stream, so the
+ * dynamic table stays in sync. A last request references the entries our model says the
+ * table holds; if the engine delivers it, the fields must be exactly those entries.
+ */
+function checkHpackSync(s: RunState, conv: Conversation): void {
+  const refs: number[] = [];
+  const expected: Array<readonly [string, string]> = [];
+  conv.table.forEach(([name, value], i) => {
+    if (refs.length >= 6 || name.startsWith(":") || name === "cookie") return;
+    refs.push(...w.indexed(62 + i));
+    expected.push([name, value]);
+  });
+  if (expected.length === 0) return;
+  const streamId = conv.nextOwn;
+  const last = w.headers(streamId, w.concat([w.block(w.GET), Uint8Array.from(refs)]), {
+    endStream: true,
+  });
+  let events: H2Event[];
+  try {
+    events = s.conn.receiveData(last);
+  } catch (e) {
+    if (e instanceof H2Error && e.errorCode === w.E.COMPRESSION_ERROR) {
+      fail(
+        `HPACK table out of sync: ${e.detail} on a block referencing ${JSON.stringify(expected)}`,
+      );
+    }
+    if (!(e instanceof H2Error)) throw e;
+    s.error = e; // another budget ended it: checkWire verifies the GOAWAY
+    return;
+  }
+  const request = events.find((e) => e.type === "RequestReceived" && e.streamId === streamId);
+  if (request === undefined || !("headers" in request)) return; // refused for a budget: no claim
+  fuzzCounters.hpackSyncChecks++;
+  const got = request.headers.slice(w.GET.length);
+  if (JSON.stringify(got) !== JSON.stringify(expected)) {
+    fail(`HPACK table out of sync: got ${JSON.stringify(got)}, model ${JSON.stringify(expected)}`);
+  }
+}
+
 /** Runs one generated input; returns its state or throws a FuzzFailure. */
 export function runInput(
   role: Role,
@@ -906,6 +981,7 @@ export function runInput(
     finished: new Set(),
     lastRequest: 0,
     largerFrames: false,
+    tableTouched: false,
   };
   try {
     conn.initiateConnection();
@@ -952,6 +1028,9 @@ export function runInput(
       const d = rng.next();
       if (d < 0.4) drain(s);
       else if (d < 0.45) drain(s, rng.int(64));
+    }
+    if (s.error === undefined && chaos === 0 && role === "server" && !s.tableTouched) {
+      checkHpackSync(s, conv);
     }
     if (s.error !== undefined) {
       // The transport would close now; a stray late read must still be harmless.

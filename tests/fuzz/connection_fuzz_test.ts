@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { runFuzz } from "./_fuzzer.ts";
+import { fuzzCounters, runFuzz } from "./_fuzzer.ts";
 
 function env(name: string): string | undefined {
   return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted"
@@ -16,14 +16,20 @@ function env(name: string): string | undefined {
 }
 
 const SEED = Number(env("FUZZ_SEED") ?? 20_261_125) >>> 0;
-const RUNS = Number(env("FUZZ_RUNS") ?? 50_000);
+const RUNS = Number(env("FUZZ_RUNS") ?? 100_000);
 
 for (const role of ["server", "client"] as const) {
   Deno.test(
     `H2Connection (${role}) turns ${RUNS} fuzzed conversations into events or one GOAWAY, with bounded output`,
     () => {
       // RFC 9113 §5.4.1: a connection error ends with exactly one GOAWAY; anything else is an event.
+      const syncBefore = fuzzCounters.hpackSyncChecks;
       const stats = runFuzz({ role, seed: SEED, runs: RUNS });
+      const syncChecks = fuzzCounters.hpackSyncChecks - syncBefore;
+      // The HPACK-sync property (server role) must actually be exercised.
+      if (role === "server" && RUNS >= 1_000) {
+        assert.ok(syncChecks > RUNS / 100, `${syncChecks} sync checks`);
+      }
       assert.equal(stats.inputs, RUNS);
       // The generator must keep reaching both outcomes, or the pass proves little.
       assert.ok(
@@ -37,7 +43,8 @@ for (const role of ["server", "client"] as const) {
       const top = [...stats.details].sort((a, b) => b[1] - a[1]).slice(0, 12);
       console.log(
         `fuzz ${role}: seed ${SEED}, ${stats.inputs} inputs, ${stats.bytes} bytes, ` +
-          `${stats.events} events, ${stats.connectionErrors} connection errors in ` +
+          `${stats.events} events, ${stats.connectionErrors} connection errors, ` +
+          `${syncChecks} HPACK sync checks in ` +
           `${(stats.ms / 1000).toFixed(1)} s; top details: ${
             top.map(([k, n]) => `${k}=${n}`).join(" ")
           }`,
