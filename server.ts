@@ -209,6 +209,8 @@ interface Http1Head {
 
 const PREFACE = encoder.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 const MAX_HTTP1_HEAD = 16_384;
+/** How long a closing connection waits for the peer's FIN before closing hard. */
+const LINGER_MS = 2_000;
 
 /** Reads until the bytes are either the HTTP/2 preface or a complete HTTP/1.x head. */
 async function sniff(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Sniffed> {
@@ -327,6 +329,47 @@ function http1Response(status: string, body: Uint8Array, extra = ""): Uint8Array
   );
 }
 
+/**
+ * The socket as a byte stream whose read buffer adapts to the traffic: 4 KiB
+ * while a connection idles, doubling up to 256 KiB while reads fill it.
+ * Deno's own `conn.readable` parks a 64 KiB buffer in every pending read,
+ * which would be a third of an idle connection's memory.
+ */
+function socketReadable(conn: Deno.Conn): ReadableStream<Uint8Array> {
+  let size = 4_096;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const buffer = new Uint8Array(size);
+      const n = await conn.read(buffer);
+      if (n === null) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(n === size ? buffer : buffer.subarray(0, n));
+      if (n === size) size = Math.min(size * 2, 262_144);
+      else if (n < size >>> 2) size = Math.max(size >>> 1, 4_096);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * The socket as a byte sink. Closing it half-closes the socket (FIN) instead of
+ * closing it, as `conn.writable` would: {@link lingerAndClose} finishes the job.
+ */
+function socketWritable(conn: Deno.Conn): WritableStream<Uint8Array> {
+  return new WritableStream<Uint8Array>({
+    write: (chunk) => writeAll(conn, chunk),
+    close: () => conn.closeWrite(),
+    abort() {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    },
+  });
+}
+
 /** What the server tracks per accepted connection. */
 interface Tracked {
   readonly conn: Deno.Conn;
@@ -411,12 +454,13 @@ export function serve(options: ServeOptions = {}): Server {
     tracked.prefaceTimer = setTimeout(() => closeHard(tracked), prefaceTimeout);
     try {
       if (tls) await (conn as Deno.TlsConn).handshake();
-      const reader = conn.readable.getReader();
+      const transport = { readable: socketReadable(conn), writable: socketWritable(conn) };
+      const reader = transport.readable.getReader();
       const sniffed = await sniff(reader);
       reader.releaseLock();
       if (sniffed.kind === "eof" || sniffed.kind === "bad") {
         if (sniffed.kind === "bad") {
-          await writeAndClose(
+          await writeAll(
             conn,
             http1Response("400 Bad Request", encoder.encode("Bad request\n")),
           );
@@ -428,7 +472,7 @@ export function serve(options: ServeOptions = {}): Server {
       if (sniffed.kind === "http1") {
         settings = tls ? undefined : upgradeSettings(sniffed.head);
         if (settings === undefined) {
-          await writeAndClose(
+          await writeAll(
             conn,
             http1Response(
               "505 HTTP Version Not Supported",
@@ -438,19 +482,18 @@ export function serve(options: ServeOptions = {}): Server {
           );
           return;
         }
-        const writer = conn.writable.getWriter();
-        await writer.write(
+        await writeAll(
+          conn,
           encoder.encode(
             "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n",
           ),
         );
-        writer.releaseLock();
         initialData = sniffed.rest;
       } else {
         initialData = sniffed.data;
       }
       if (shuttingDown) return;
-      const h2 = H2StreamsConnection.server(conn, {
+      const h2 = H2StreamsConnection.server(transport, {
         initialData,
         ...(settings === undefined ? {} : { upgradeSettings: settings }),
         onEvent(event: H2Event) {
@@ -481,7 +524,7 @@ export function serve(options: ServeOptions = {}): Server {
     } catch {
       // A broken connection (reset, TLS failure, timeout) concerns only itself.
     } finally {
-      closeHard(tracked);
+      await lingerAndClose(tracked);
       connections.delete(tracked);
     }
   }
@@ -543,23 +586,30 @@ function runHandler(handler: H2Handler, request: H2Request): void {
   }
 }
 
-/** Sends an HTTP/1.1 answer, then closes without resetting what the client still sends. */
-async function writeAndClose(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  const writer = conn.writable.getWriter();
-  await writer.write(bytes);
-  writer.releaseLock();
-  // Half-close and drain briefly, so unread request bytes do not turn our FIN into an RST.
+/** Writes all of `bytes` (`Deno.Conn.write` may write part of them). */
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < bytes.length;) offset += await conn.write(bytes.subarray(offset));
+}
+
+/**
+ * Ends a connection without losing what we wrote: half-close (FIN), then
+ * read and discard until the peer closes too, for at most `LINGER_MS`. Closing
+ * a socket with unread input makes the kernel send RST instead, and an RST
+ * can destroy our last frames (a response's tail, the GOAWAY) before the peer
+ * reads them.
+ */
+async function lingerAndClose(tracked: Tracked): Promise<void> {
+  if (tracked.closedHard) return;
+  const timer = setTimeout(() => closeHard(tracked), LINGER_MS);
   try {
-    await conn.closeWrite();
-    const reader = conn.readable.getReader();
-    const deadline = setTimeout(() => void reader.cancel().catch(() => {}), 1_000);
-    try {
-      while (!(await reader.read()).done) { /* discard */ }
-    } finally {
-      clearTimeout(deadline);
-    }
+    await tracked.conn.closeWrite();
+    const sink = new Uint8Array(4_096);
+    while (await tracked.conn.read(sink) !== null) { /* discard */ }
   } catch {
-    // The peer went away first.
+    // Closed under us (hard stop) or reset by the peer.
+  } finally {
+    clearTimeout(timer);
+    closeHard(tracked);
   }
 }
 

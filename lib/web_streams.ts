@@ -521,8 +521,24 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     void this.#finish(this.#error);
   }
 
+  /**
+   * Reading stops: more than half of `maxOutboundBuffer` is pending (written
+   * but unconfirmed, or queued in the engine). The peer is not reading, so
+   * whatever it sends now would only add answers we cannot deliver.
+   */
   #outputBlocked(): boolean {
-    return this.#inFlight + this.connection.outboundBufferSize > this.#maxOutbound;
+    return this.#inFlight + this.connection.outboundBufferSize > this.#maxOutbound >>> 1;
+  }
+
+  /**
+   * Body frames stop: the engine holds half the budget. While one write is in
+   * flight the next one is framed, so the socket never waits for the CPU, and
+   * at most `maxOutboundBuffer` (plus a frame) is pending. Writes also stay
+   * below the engine's 256 KiB buffer replacement size, so its output buffer
+   * is never regrown by copying.
+   */
+  #framesFull(): boolean {
+    return this.connection.outboundBufferSize >= this.#maxOutbound >>> 1;
   }
 
   #eventsFull(): boolean {
@@ -578,6 +594,10 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       case "RequestReceived":
         this.#inbound.set(event.streamId, newInbound(true, event.streamEnded !== undefined));
         break;
+      case "PushedStreamReceived":
+        // Client side: the promised response's body is read like any other (RFC 9113 §8.4).
+        this.#inbound.set(event.pushedStreamId, newInbound(false, false));
+        break;
       case "ResponseReceived":
       case "TrailersReceived":
         if (event.streamEnded !== undefined) this.#endInbound(event.streamId);
@@ -624,8 +644,11 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     // Padding (§6.1) is never delivered, so it is acknowledged at once.
     if (flowControlledLength > data.length) this.#ack(flowControlledLength - data.length, streamId);
     if (data.length === 0) return;
-    // The event's payload is a view into a buffer the engine may reuse: copy it.
-    inbound.queue.push({ data: data.slice(), ack: data.length });
+    // The payload is a view of the received chunk (or of a fresh buffer the decoder made for a
+    // split frame); neither is reused. Keep it when it covers most of its buffer; copy a small
+    // one, so that a tiny frame cannot pin a large read buffer while it waits for its reader.
+    const payload = data.length * 2 >= data.buffer.byteLength ? data : data.slice();
+    inbound.queue.push({ data: payload, ack: data.length });
     wake(inbound);
   }
 
@@ -844,7 +867,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     while (progress && this.#sendable.size > 0) {
       progress = false;
       for (const out of this.#sendable) {
-        if (this.#outputBlocked()) return;
+        if (this.#framesFull()) return;
         if (this.#step(out)) progress = true;
       }
     }
