@@ -191,6 +191,8 @@ interface Exchange {
   done: boolean;
   retried: boolean;
   onAbort: (() => void) | undefined;
+  /** Errors the response body (set once the response is out). */
+  failBody: ((reason: unknown) => void) | undefined;
 }
 
 type HeaderInput = HeadersInit | Promise<HeadersInit>;
@@ -333,6 +335,7 @@ export class H2ClientSession {
       done: false,
       retried: false,
       onAbort: undefined,
+      failBody: undefined,
     };
     if (signal !== undefined) {
       exchange.onAbort = () => this.#abort(exchange, signal.reason);
@@ -451,6 +454,7 @@ export class H2ClientSession {
     if (exchange.done) return;
     this.#finish(exchange);
     if (!exchange.responded) exchange.reject(reason);
+    else exchange.failBody?.(reason); // fetch: an aborted or reset body errors with the reason
     exchange.trailersIn.reject(reason);
     this.#drain();
   }
@@ -526,10 +530,18 @@ export class H2ClientSession {
     let response: Response;
     try {
       const status = Number(pseudo(fields, ":status"));
-      let body: ReadableStream<Uint8Array> | null = this.connection.responseBody(streamId);
+      const inner = this.connection.responseBody(streamId);
+      let body: ReadableStream<Uint8Array> | null = null;
       if (NULL_BODY_STATUSES.has(status) || exchange?.method === "HEAD" || ended) {
-        void body.cancel(); // nothing (more) to read: frees the adapter's state
-        body = null;
+        void inner.cancel(); // nothing (more) to read: frees the adapter's state
+      } else {
+        const guarded = guardBody(inner, (reason) => {
+          // The application cancelled the body: the exchange is over (the adapter resets it).
+          if (exchange !== undefined) this.#fail(exchange, reason);
+          else this.#cancelPush(streamId, reason);
+        });
+        body = guarded.body;
+        if (exchange !== undefined) exchange.failBody = guarded.fail;
       }
       response = new Response(body, { status, headers: toHeaders(fields) });
     } catch (error) {
@@ -711,6 +723,46 @@ export class H2ClientSession {
  */
 export function connect(transport: H2Transport, options: ConnectOptions = {}): H2ClientSession {
   return new H2ClientSession(transport, options);
+}
+
+/**
+ * The adapter's body behind a stream of our own, so that a cancel by the
+ * application ends the exchange and a failure can carry our reason.
+ */
+function guardBody(
+  inner: ReadableStream<Uint8Array>,
+  onCancel: (reason: unknown) => void,
+): { body: ReadableStream<Uint8Array>; fail: (reason: unknown) => void } {
+  const reader = inner.getReader();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let settled = false;
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+    async pull(c) {
+      const { value, done } = await reader.read();
+      if (settled) return;
+      if (done) {
+        settled = true;
+        c.close();
+      } else {
+        c.enqueue(value);
+      }
+    },
+    cancel(reason) {
+      settled = true;
+      onCancel(reason);
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  const fail = (reason: unknown) => {
+    if (settled) return;
+    settled = true;
+    controller.error(reason);
+    void reader.cancel(reason).catch(() => {});
+  };
+  return { body, fail };
 }
 
 function key(data: Uint8Array): string {

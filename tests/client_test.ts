@@ -370,7 +370,9 @@ Deno.test("H2ClientSession resets an aborted request with RST_STREAM CANCEL (RFC
     const reader = response.body!.getReader();
     await reader.read();
     controller.abort();
-    await assert.rejects(reader.read());
+    // As with fetch, the body fails with the signal's reason.
+    await assert.rejects(reader.read(), (error: Error) => error.name === "AbortError");
+    await assert.rejects(trailers(response), (error: Error) => error.name === "AbortError");
     await waitFor(() => resets().length === 2, "the second RST_STREAM");
     assert.equal(resets()[1]!.streamId, 3);
     assert.equal(resets()[1]!.errorCode, ErrorCode.CANCEL);
@@ -389,6 +391,43 @@ Deno.test("H2ClientSession resets an aborted request with RST_STREAM CANCEL (RFC
 
   await session.close();
   await within(5_000, server.closed);
+});
+
+Deno.test("H2ClientSession ends the exchange when the response body is cancelled: RST_STREAM CANCEL (RFC 9113 §8.7)", async () => {
+  const { server, session, events } = setup((request, server) => {
+    void server.respond(
+      request.streamId,
+      [[":status", "200"]],
+      patternSource(4 * 1_048_576).stream,
+    );
+  });
+  const response = await within(5_000, session.request("http://example.test/big"));
+  assert.equal(session.activeRequests, 1);
+  const reader = response.body!.getReader();
+  assert.ok((await reader.read()).value!.length > 0);
+  await reader.cancel(new Error("enough"));
+  assert.equal(session.activeRequests, 0);
+  await assert.rejects(trailers(response), /enough/);
+  await waitFor(() => events.some((e) => e.type === "StreamReset"), "the RST_STREAM");
+  const reset = events.find((e) => e.type === "StreamReset")!;
+  assert.equal(reset.errorCode, ErrorCode.CANCEL);
+  // The connection lives on.
+  const next = await session.request("http://example.test/small");
+  await next.body!.cancel();
+  await session.close();
+  await within(5_000, server.closed);
+});
+
+Deno.test("H2ClientSession forgets finished exchanges (activeRequests returns to 0)", async () => {
+  const { server, session } = setup(echoFields);
+  const responses = await Promise.all(
+    Array.from({ length: 10 }, () => session.request("http://example.test/")),
+  );
+  for (const response of responses) await response.arrayBuffer();
+  assert.equal(session.activeRequests, 0);
+  assert.equal(session.queuedRequests, 0);
+  await session.close();
+  await server.closed;
 });
 
 Deno.test("H2ClientSession fails requests above a GOAWAY's last stream id as unprocessed and finishes the rest (RFC 9113 §6.8)", async () => {
