@@ -91,8 +91,22 @@ export function receive(core: ConnectionCore, data: Uint8Array): void {
       if (frame === undefined) return;
       dispatch(core, frame);
     } catch (error) {
-      if (error instanceof H2Error && error.streamId !== undefined && core.block === undefined) {
-        core.streamError(error.streamId, error.errorCode);
+      if (error instanceof H2Error && error.streamId !== undefined) {
+        if (core.block !== undefined) {
+          // §6.10: only CONTINUATION may follow a HEADERS without END_HEADERS.
+          throw new ProtocolError("Expected a CONTINUATION frame of the header block in progress", {
+            detail: "expected_continuation",
+            cause: error,
+          });
+        }
+        const streamId = error.streamId;
+        if (!core.streams.has(streamId) && core.closed.has(streamId)) {
+          // A bad frame (e.g. WINDOW_UPDATE 0) on a closed stream: "An endpoint MUST NOT send
+          // frames other than PRIORITY on a closed stream" (§5.1), so it only costs a glitch.
+          core.glitch("invalid frame on a closed stream");
+          continue;
+        }
+        core.streamError(streamId, error.errorCode);
         continue;
       }
       throw error;
