@@ -24,17 +24,6 @@
  * - SIGINT/SIGTERM: graceful shutdown on every connection (GOAWAY, PING,
  *   final GOAWAY; in-flight streams finish), then exit 0.
  *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { serve } from "./server.ts";
- *
- * const server = serve({ port: 0, hostname: "127.0.0.1" });
- * assert.ok(server.addr.port > 0);
- * await server.shutdown();
- * await server.finished;
- * ```
- *
  * @module
  */
 
@@ -396,6 +385,17 @@ function closeHard(tracked: Tracked): void {
  * Starts the server: listens, accepts connections and serves each one until
  * {@link Server.shutdown}.
  *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serve } from "./server.ts";
+ *
+ * const server = serve({ port: 0, hostname: "127.0.0.1" });
+ * assert.ok(server.addr.port > 0);
+ * await server.shutdown();
+ * await server.finished;
+ * ```
+ *
  * @param options Address, TLS, timeouts, application.
  * @returns The running server; `addr` is set once listening.
  * @throws {Deno.errors.AddrInUse} If the port is taken (and other listen errors).
@@ -627,7 +627,9 @@ Options:
 `;
 
 /** Parsed command line, or an error message for the usage text. */
-type Cli = { options: ServeOptions; certFile?: string; keyFile?: string } | { help: true } | {
+export type CommandLine = { options: ServeOptions; certFile?: string; keyFile?: string } | {
+  help: true;
+} | {
   error: string;
 };
 
@@ -637,7 +639,7 @@ type Cli = { options: ServeOptions; certFile?: string; keyFile?: string } | { he
  * @param args `Deno.args`.
  * @returns The serve options, `{ help: true }`, or `{ error }`.
  */
-export function parseCommandLine(args: string[]): Cli {
+export function parseCommandLine(args: string[]): CommandLine {
   let values;
   try {
     values = parseArgs({

@@ -34,33 +34,6 @@
  *   closes the transport once the GOAWAY is flushed; an `AbortSignal` (or
  *   {@link H2StreamsConnection.shutdown}) starts a graceful shutdown.
  *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { H2StreamsConnection } from "./web_streams.ts";
- *
- * // Two in-memory pipes stand in for a socket.
- * const up = new TransformStream<Uint8Array, Uint8Array>();
- * const down = new TransformStream<Uint8Array, Uint8Array>();
- * const server = H2StreamsConnection.server({ readable: up.readable, writable: down.writable }, {
- *   onEvent(event) {
- *     if (event.type === "RequestReceived") {
- *       server.respond(event.streamId, [[":status", "200"]], new TextEncoder().encode("hi"));
- *     }
- *   },
- * });
- * const client = H2StreamsConnection.client({ readable: down.readable, writable: up.writable });
- * const { streamId } = client.request([
- *   [":method", "GET"], [":scheme", "http"], [":authority", "example"], [":path", "/"],
- * ]);
- * for await (const event of client) {
- *   if (event.type === "ResponseReceived") break;
- * }
- * assert.equal(await new Response(client.responseBody(streamId)).text(), "hi");
- * await client.close();
- * await server.closed;
- * ```
- *
  * @module
  */
 
@@ -142,6 +115,8 @@ export class StreamResetError extends Error {
   readonly errorCode: number;
 
   /**
+   * Creates the error for a stream that was reset.
+   *
    * @param streamId The stream.
    * @param errorCode The RST_STREAM or GOAWAY code.
    * @param message Description.
@@ -195,6 +170,33 @@ interface Inbound {
  * bodies with {@link requestBody}/{@link responseBody}; send with
  * {@link respond}/{@link request}. `DataReceived` events are consumed here
  * and surface only through the body streams.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { H2StreamsConnection } from "./web_streams.ts";
+ *
+ * // Two in-memory pipes stand in for a socket.
+ * const up = new TransformStream<Uint8Array, Uint8Array>();
+ * const down = new TransformStream<Uint8Array, Uint8Array>();
+ * const server = H2StreamsConnection.server({ readable: up.readable, writable: down.writable }, {
+ *   onEvent(event) {
+ *     if (event.type === "RequestReceived") {
+ *       server.respond(event.streamId, [[":status", "200"]], new TextEncoder().encode("hi"));
+ *     }
+ *   },
+ * });
+ * const client = H2StreamsConnection.client({ readable: down.readable, writable: up.writable });
+ * const { streamId } = client.request([
+ *   [":method", "GET"], [":scheme", "http"], [":authority", "example"], [":path", "/"],
+ * ]);
+ * for await (const event of client) {
+ *   if (event.type === "ResponseReceived") break;
+ * }
+ * assert.equal(await new Response(client.responseBody(streamId)).text(), "hi");
+ * await client.close();
+ * await server.closed;
+ * ```
  */
 export class H2StreamsConnection implements AsyncIterable<H2Event> {
   /** The Sans-IO engine, for anything this adapter does not wrap (ping, priorities, settings). */
