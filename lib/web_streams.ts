@@ -257,7 +257,12 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     const signal = options.signal;
     if (signal !== undefined) {
       if (signal.aborted) this.shutdown();
-      else signal.addEventListener("abort", () => this.shutdown(), { once: true });
+      else {
+        // One signal may serve many connections: do not let it hold the closed ones.
+        const onAbort = () => this.shutdown();
+        signal.addEventListener("abort", onAbort, { once: true });
+        void this.closed.then(() => signal.removeEventListener("abort", onAbort));
+      }
     }
     this.#flushNow();
     // Started on a microtask so that `onEvent` never runs before the constructor returns.
@@ -765,6 +770,8 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         ...(options.sensitive === undefined ? {} : { sensitive: [...options.sensitive] }),
       });
     } catch (error) {
+      const inbound = this.#inbound.get(streamId);
+      if (inbound !== undefined && !inbound.isRequest) this.#inbound.delete(streamId); // never opened
       if (error instanceof NoSuchStreamError) return false; // reset by the peer meanwhile
       throw error;
     }
@@ -1032,7 +1039,11 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         streamId,
         reason instanceof StreamResetError
           ? new StreamResetError(streamId, reason.errorCode, reason.message)
-          : new StreamResetError(streamId, ErrorCode.INTERNAL_ERROR, "Connection failed"),
+          : new StreamResetError(
+            streamId,
+            reason instanceof H2Error ? reason.errorCode : ErrorCode.INTERNAL_ERROR,
+            `Connection failed: ${reason instanceof Error ? reason.message : String(reason)}`,
+          ),
       );
     }
     const waiter = this.#eventWaiter;
