@@ -416,3 +416,91 @@ Deno.test("examples/client.ts against server.ts prints the JSON body and, with -
     await server.stop();
   }
 });
+
+/** A throwaway CA and a `localhost`/127.0.0.1 leaf signed by it (rustls refuses a self-signed leaf as CA). */
+async function makeCa(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  await requireTool("openssl", "apt-get install openssl");
+  const curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await Deno.writeTextFile(
+    `${dir}/ext.cnf`,
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n" +
+      "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+  );
+  const steps = [
+    [
+      "req",
+      "-x509",
+      ...curve,
+      "-subj",
+      "/CN=h2 test CA",
+      "-days",
+      "1",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+    ],
+    ["req", ...curve, "-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "leaf.csr"],
+    [
+      "x509",
+      "-req",
+      "-in",
+      "leaf.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-out",
+      "cert.pem",
+      "-extfile",
+      "ext.cnf",
+    ],
+  ];
+  for (const args of steps) {
+    const result = await run("openssl", args, { cwd: dir });
+    if (result.code !== 0) throw new Error(`openssl ${args[0]} failed:\n${result.stderr}`);
+  }
+  return { ca: `${dir}/ca.pem`, cert: `${dir}/cert.pem`, key: `${dir}/key.pem` };
+}
+
+Deno.test("examples/client.ts speaks TLS with ALPN h2 to server.ts --cert/--key, trusting --cacert (RFC 9113 §3.2)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { ca, cert, key } = await makeCa(dir);
+    const server = await startServer(["--cert", cert, "--key", key]);
+    try {
+      assert.match(server.origin, /^https:/);
+      const cli = (args: string[]) =>
+        run(Deno.execPath(), [
+          "run",
+          "--allow-net",
+          "--allow-read",
+          `${ROOT}examples/client.ts`,
+          ...args,
+        ], {
+          timeoutMs: 30_000,
+        });
+      const ok = await cli(["-v", "--cacert", ca, `https://localhost:${server.port}/tls`]);
+      assert.equal(ok.code, 0, ok.stderr);
+      const fields = JSON.parse(ok.text);
+      assert.equal(fields[":scheme"], "https");
+      assert.equal(fields[":authority"], `localhost:${server.port}`);
+      assert.match(ok.stderr, /send HEADERS frame <length=\d+, flags=0x05, stream_id=1>/);
+
+      const untrusted = await cli([`https://localhost:${server.port}/`]);
+      assert.equal(untrusted.code, 1);
+      assert.match(untrusted.stderr, /cannot connect/);
+
+      const insecure = await cli(["-k", `https://localhost:${server.port}/`]);
+      assert.equal(insecure.code, 2);
+      assert.match(insecure.stderr, /--cacert/);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
