@@ -65,6 +65,7 @@ import {
   toFields,
   toHeaders,
 } from "./_client_fields.ts";
+import { guardBody, quietResolvers, resolvers } from "./_client_streams.ts";
 
 /** A 1xx response received before the final one (RFC 9110 §15.2), e.g. 103 Early Hints. */
 export interface InformationalResponse {
@@ -317,7 +318,7 @@ export class H2ClientSession {
       init.body !== undefined ? init.body : base?.body,
       headers,
     );
-    const { promise, resolve, reject } = Promise.withResolvers<Response>();
+    const { promise, resolve, reject } = resolvers<Response>();
     const exchange: Exchange = {
       method,
       url: url.href,
@@ -357,7 +358,7 @@ export class H2ClientSession {
       return Promise.reject(new TypeError("Cannot ping: the session is closed"));
     }
     const data = crypto.getRandomValues(new Uint8Array(8));
-    const { promise, resolve, reject } = Promise.withResolvers<number>();
+    const { promise, resolve, reject } = resolvers<number>();
     this.#pings.set(key(data), { start: this.#now(), resolve, reject });
     this.connection.connection.ping(data);
     void this.connection.flush();
@@ -725,53 +726,6 @@ export function connect(transport: H2Transport, options: ConnectOptions = {}): H
   return new H2ClientSession(transport, options);
 }
 
-/**
- * The adapter's body behind a stream of our own, so that a cancel by the
- * application ends the exchange and a failure can carry our reason.
- */
-function guardBody(
-  inner: ReadableStream<Uint8Array>,
-  onCancel: (reason: unknown) => void,
-): { body: ReadableStream<Uint8Array>; fail: (reason: unknown) => void } {
-  const reader = inner.getReader();
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let settled = false;
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-    },
-    async pull(c) {
-      const { value, done } = await reader.read();
-      if (settled) return;
-      if (done) {
-        settled = true;
-        c.close();
-      } else {
-        c.enqueue(value);
-      }
-    },
-    cancel(reason) {
-      settled = true;
-      onCancel(reason);
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
-  const fail = (reason: unknown) => {
-    if (settled) return;
-    settled = true;
-    controller.error(reason);
-    void reader.cancel(reason).catch(() => {});
-  };
-  return { body, fail };
-}
-
 function key(data: Uint8Array): string {
   return Array.from(data, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-/** Resolvers whose promise never reports an unhandled rejection (nobody may ask for it). */
-function quietResolvers<T>(): PromiseWithResolvers<T> {
-  const resolvers = Promise.withResolvers<T>();
-  resolvers.promise.catch(() => {});
-  return resolvers;
 }
