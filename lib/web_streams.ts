@@ -132,6 +132,8 @@ export class StreamResetError extends Error {
 const DEFAULT_STREAM_WINDOW = 1_048_576;
 const DEFAULT_CONNECTION_WINDOW = 16_777_216;
 const RFC_DEFAULT_WINDOW = 65_535;
+/** Read-buffer bytes that queued DATA views may keep alive per connection before copies start. */
+const PIN_BUDGET = 4_194_304;
 
 /** Per-stream sending state: the unsent part of a body. */
 interface Outbound {
@@ -155,7 +157,8 @@ interface Outbound {
 
 /** Per-stream receiving state: DATA waiting for its consumer. */
 interface Inbound {
-  readonly queue: { data: Uint8Array; ack: number }[];
+  /** Undelivered DATA: the bytes, their flow-controlled size, the buffer size they pin. */
+  readonly queue: { data: Uint8Array; ack: number; pinned: number }[];
   ended: boolean;
   failure: unknown;
   taken: boolean;
@@ -235,6 +238,8 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #resolveClosed!: () => void;
   #bytesRead = 0;
   #bytesWritten = 0;
+  /** Bytes of read buffers kept alive by queued DATA views. */
+  #pinned = 0;
 
   /**
    * Starts driving an engine that is already initiated (its preface is in
@@ -652,10 +657,13 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     if (flowControlledLength > data.length) this.#ack(flowControlledLength - data.length, streamId);
     if (data.length === 0) return;
     // The payload is a view of the received chunk (or of a fresh buffer the decoder made for a
-    // split frame); neither is reused. Keep it when it covers most of its buffer; copy a small
-    // one, so that a tiny frame cannot pin a large read buffer while it waits for its reader.
-    const payload = data.length * 2 >= data.buffer.byteLength ? data : data.slice();
-    inbound.queue.push({ data: payload, ack: data.length });
+    // split frame); neither is reused, so it is queued as is. A queued view keeps its whole
+    // buffer alive, though: past PIN_BUDGET of such buffers per connection, small frames are
+    // copied, so a peer cannot pin large read buffers with tiny unread frames.
+    const cost = data.buffer.byteLength;
+    const pinned = this.#pinned + cost <= PIN_BUDGET ? cost : 0;
+    this.#pinned += pinned;
+    inbound.queue.push({ data: pinned > 0 ? data : data.slice(), ack: data.length, pinned });
     wake(inbound);
   }
 
@@ -674,6 +682,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   ): boolean {
     const item = inbound.queue.shift();
     if (item !== undefined) {
+      this.#pinned -= item.pinned;
       controller.enqueue(item.data);
       this.#ack(item.ack, streamId);
       this.#scheduleFlush();
@@ -699,10 +708,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #discardInbound(streamId: number, inbound: Inbound, errorCode: number): void {
     if (this.#inbound.get(streamId) !== inbound) return;
     this.#inbound.delete(streamId);
-    let unread = 0;
-    for (const item of inbound.queue) unread += item.ack;
-    inbound.queue.length = 0;
-    if (unread > 0) this.#ack(unread, streamId);
+    this.#dropQueue(streamId, inbound);
     if (!inbound.ended && !this.#closing) {
       try {
         this.connection.resetStream(streamId, errorCode);
@@ -711,6 +717,17 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       }
     }
     this.#scheduleFlush();
+  }
+
+  /** Forgets undelivered DATA, giving its flow-control credit back (at least the connection's). */
+  #dropQueue(streamId: number, inbound: Inbound): void {
+    let unread = 0;
+    for (const item of inbound.queue) {
+      unread += item.ack;
+      this.#pinned -= item.pinned;
+    }
+    inbound.queue.length = 0;
+    if (unread > 0) this.#ack(unread, streamId);
   }
 
   #ack(size: number, streamId: number): void {
@@ -743,8 +760,9 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     const inbound = this.#inbound.get(streamId);
     if (inbound !== undefined) {
       this.#inbound.delete(streamId);
+      // The stream is gone, but its unread DATA still counts against the connection window.
+      this.#dropQueue(streamId, inbound);
       if (inbound.taken) {
-        inbound.queue.length = 0;
         inbound.failure = reason;
         wake(inbound);
       }

@@ -440,3 +440,37 @@ Deno.test("H2StreamsConnection resets an unread request body with NO_ERROR once 
   await client.close();
   await server.closed;
 });
+
+Deno.test("H2StreamsConnection gives back the connection window of bodies dropped by a reset (RFC 9113 §6.9)", async () => {
+  // Bodies nobody read are still counted against the connection window: when their streams are
+  // reset, the credit must come back, or the connection stalls for good after a few of them.
+  let read: Promise<string> | undefined;
+  const { client, server } = pair({
+    streamWindow: 65_535,
+    connectionWindow: 131_072,
+    onEvent(event) {
+      if (event.type !== "RequestReceived") return;
+      if (event.headers.some(([name, value]) => name === ":path" && value === "/read")) {
+        read = new Response(server.requestBody(event.streamId)).text();
+      }
+    },
+  });
+  const ignored = [...POST.slice(0, 3), [":path", "/ignored"]] as HeaderField[];
+  for (let i = 0; i < 6; i++) {
+    const { streamId, sent } = client.request(ignored, new Uint8Array(60_000));
+    assert.equal(await sent, true);
+    await client.flush();
+    await new Promise((r) => setTimeout(r, 10)); // let the server queue the body unread
+    client.reset(streamId, ErrorCode.CANCEL);
+  }
+  const body = "x".repeat(200_000);
+  const { sent } = client.request(
+    [...POST.slice(0, 3), [":path", "/read"]],
+    new TextEncoder().encode(body),
+  );
+  await waitFor(() => read !== undefined, "the /read request");
+  assert.equal((await read)!.length, body.length);
+  assert.equal(await sent, true);
+  await client.close();
+  await server.closed;
+});
