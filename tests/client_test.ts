@@ -62,6 +62,11 @@ async function within<T>(ms: number, promise: Promise<T>, what = "the test"): Pr
   }
 }
 
+/** `Deno.test` with a time limit: a hung exchange fails the test instead of the whole run. */
+function test(name: string, fn: (t: Deno.TestContext) => Promise<void>, ms = 20_000): void {
+  Deno.test(name, (t) => within(ms, fn(t), name));
+}
+
 function waitFor(predicate: () => boolean, what: string, ms = 5_000): Promise<void> {
   const deadline = performance.now() + ms;
   return new Promise((resolve, reject) => {
@@ -116,7 +121,7 @@ const echoFields: Handler = (request, server) => {
   );
 };
 
-Deno.test("H2ClientSession sends a GET with pseudo-headers from the URL and returns a Response (RFC 9113 §8.3.1)", async () => {
+test("H2ClientSession sends a GET with pseudo-headers from the URL and returns a Response (RFC 9113 §8.3.1)", async () => {
   const { server, session, failures } = setup(echoFields);
   const response = await within(
     5_000,
@@ -139,7 +144,7 @@ Deno.test("H2ClientSession sends a GET with pseudo-headers from the URL and retu
   await within(5_000, server.closed);
 });
 
-Deno.test("H2ClientSession uses a host header as :authority and drops it (RFC 9113 §8.3.1)", async () => {
+test("H2ClientSession uses a host header as :authority and drops it (RFC 9113 §8.3.1)", async () => {
   const { server, session } = setup(echoFields);
   const response = await session.request("https://127.0.0.1/", { headers: { host: "h.test" } });
   const fields = await response.json() as [string, string][];
@@ -153,7 +158,7 @@ Deno.test("H2ClientSession uses a host header as :authority and drops it (RFC 91
   await server.closed;
 });
 
-Deno.test("H2ClientSession streams an 8 MiB request body within flow control (RFC 9113 §5.2)", async () => {
+test("H2ClientSession streams an 8 MiB request body within flow control (RFC 9113 §5.2)", async () => {
   const size = 8 * 1_048_576;
   let release!: () => void;
   const gate = new Promise<void>((resolve) => release = resolve);
@@ -178,7 +183,7 @@ Deno.test("H2ClientSession streams an 8 MiB request body within flow control (RF
   await server.closed;
 });
 
-Deno.test("H2ClientSession reads an 8 MiB response body whose consumption reopens the window (RFC 9113 §5.2.2)", async () => {
+test("H2ClientSession reads an 8 MiB response body whose consumption reopens the window (RFC 9113 §5.2.2)", async () => {
   const size = 8 * 1_048_576;
   const source = patternSource(size);
   let sent: Promise<boolean> | undefined;
@@ -196,7 +201,7 @@ Deno.test("H2ClientSession reads an 8 MiB response body whose consumption reopen
   await server.closed;
 });
 
-Deno.test("H2ClientSession multiplexes 100 concurrent requests on one connection (RFC 9113 §5)", async () => {
+test("H2ClientSession multiplexes 100 concurrent requests on one connection (RFC 9113 §5)", async () => {
   const { server, session } = setup(echoFields);
   const responses = await within(
     10_000,
@@ -214,7 +219,7 @@ Deno.test("H2ClientSession multiplexes 100 concurrent requests on one connection
   await server.closed;
 });
 
-Deno.test("H2ClientSession queues requests above the server's MAX_CONCURRENT_STREAMS (RFC 9113 §5.1.2)", async () => {
+test("H2ClientSession queues requests above the server's MAX_CONCURRENT_STREAMS (RFC 9113 §5.1.2)", async () => {
   let open = 0;
   let peak = 0;
   const { server, session, failures } = setup(
@@ -242,7 +247,7 @@ Deno.test("H2ClientSession queues requests above the server's MAX_CONCURRENT_STR
   await server.closed;
 });
 
-Deno.test("H2ClientSession retries requests refused with REFUSED_STREAM before the server's SETTINGS (RFC 9113 §8.7)", async () => {
+test("H2ClientSession retries requests refused with REFUSED_STREAM before the server's SETTINGS (RFC 9113 §8.7)", async () => {
   const { server, session, events } = setup(
     (request, server) => {
       void server.respond(request.streamId, [[":status", "200"]], encoder.encode("ok"));
@@ -261,7 +266,7 @@ Deno.test("H2ClientSession retries requests refused with REFUSED_STREAM before t
   await server.closed;
 });
 
-Deno.test("H2ClientSession rejects a request refused twice as unprocessed (RFC 9113 §8.7)", async () => {
+test("H2ClientSession rejects a request refused twice as unprocessed (RFC 9113 §8.7)", async () => {
   const { server, session } = setup((request, server) => {
     server.reset(request.streamId, ErrorCode.REFUSED_STREAM);
   });
@@ -274,7 +279,7 @@ Deno.test("H2ClientSession rejects a request refused twice as unprocessed (RFC 9
   await server.closed;
 });
 
-Deno.test("H2ClientSession sends request trailers, fixed or computed after the body, and exposes response trailers (RFC 9113 §8.1)", async (t) => {
+test("H2ClientSession sends request trailers, fixed or computed after the body, and exposes response trailers (RFC 9113 §8.1)", async (t) => {
   const { server, session, events, failures } = setup(async (request, server) => {
     const text = await new Response(server.requestBody(request.streamId)).text();
     await server.respond(
@@ -341,7 +346,7 @@ Deno.test("H2ClientSession sends request trailers, fixed or computed after the b
   await server.closed;
 });
 
-Deno.test("H2ClientSession resets an aborted request with RST_STREAM CANCEL (RFC 9113 §8.7)", async (t) => {
+test("H2ClientSession resets an aborted request with RST_STREAM CANCEL (RFC 9113 §8.7)", async (t) => {
   const { server, session, events } = setup((request, server) => {
     if (field(request.headers, ":path") === "/slow") return; // never answers
     const { stream } = patternSource(4 * 1_048_576);
@@ -393,7 +398,7 @@ Deno.test("H2ClientSession resets an aborted request with RST_STREAM CANCEL (RFC
   await within(5_000, server.closed);
 });
 
-Deno.test("H2ClientSession ends the exchange when the response body is cancelled: RST_STREAM CANCEL (RFC 9113 §8.7)", async () => {
+test("H2ClientSession ends the exchange when the response body is cancelled: RST_STREAM CANCEL (RFC 9113 §8.7)", async () => {
   const { server, session, events } = setup((request, server) => {
     void server.respond(
       request.streamId,
@@ -418,7 +423,7 @@ Deno.test("H2ClientSession ends the exchange when the response body is cancelled
   await within(5_000, server.closed);
 });
 
-Deno.test("H2ClientSession forgets finished exchanges (activeRequests returns to 0)", async () => {
+test("H2ClientSession forgets finished exchanges (activeRequests returns to 0)", async () => {
   const { server, session } = setup(echoFields);
   const responses = await Promise.all(
     Array.from({ length: 10 }, () => session.request("http://example.test/")),
@@ -430,7 +435,7 @@ Deno.test("H2ClientSession forgets finished exchanges (activeRequests returns to
   await server.closed;
 });
 
-Deno.test("H2ClientSession fails requests above a GOAWAY's last stream id as unprocessed and finishes the rest (RFC 9113 §6.8)", async () => {
+test("H2ClientSession fails requests above a GOAWAY's last stream id as unprocessed and finishes the rest (RFC 9113 §6.8)", async () => {
   const held: number[] = [];
   const { server, session } = setup((request) => {
     held.push(request.streamId);
@@ -458,7 +463,7 @@ Deno.test("H2ClientSession fails requests above a GOAWAY's last stream id as unp
   await within(5_000, server.closed);
 });
 
-Deno.test("H2ClientSession rejects in-flight requests when the server closes with an error (RFC 9113 §5.4.1)", async () => {
+test("H2ClientSession rejects in-flight requests when the server closes with an error (RFC 9113 §5.4.1)", async () => {
   const { server, session } = setup(() => {});
   const pending = session.request("http://example.test/");
   await waitFor(() => server.connection.highestInboundStreamId === 1, "the request");
@@ -471,7 +476,7 @@ Deno.test("H2ClientSession rejects in-flight requests when the server closes wit
   await assert.rejects(session.request("http://example.test/"), H2RequestError);
 });
 
-Deno.test("H2ClientSession surfaces 1xx responses through onInformational (RFC 9113 §8.1)", async () => {
+test("H2ClientSession surfaces 1xx responses through onInformational (RFC 9113 §8.1)", async () => {
   const seen: string[] = [];
   const { server, session } = setup((request, server) => {
     server.connection.sendHeaders(request.streamId, [[":status", "103"], ["link", "</a.css>"]]);
@@ -488,7 +493,7 @@ Deno.test("H2ClientSession surfaces 1xx responses through onInformational (RFC 9
   await server.closed;
 });
 
-Deno.test("H2ClientSession disables push by default (RFC 9113 §6.5.2 SETTINGS_ENABLE_PUSH)", async () => {
+test("H2ClientSession disables push by default (RFC 9113 §6.5.2 SETTINGS_ENABLE_PUSH)", async () => {
   let pushError: unknown;
   const { server, session } = setup((request, server) => {
     try {
@@ -511,7 +516,7 @@ Deno.test("H2ClientSession disables push by default (RFC 9113 §6.5.2 SETTINGS_E
   await server.closed;
 });
 
-Deno.test("H2ClientSession hands pushes to onPush with the promised request and its response (RFC 9113 §8.4)", async () => {
+test("H2ClientSession hands pushes to onPush with the promised request and its response (RFC 9113 §8.4)", async () => {
   const pushes: { url: string; method: string; parent: number; body: Promise<string> }[] = [];
   const { server, session } = setup((request, server) => {
     server.connection.pushStream(request.streamId, 2, [
@@ -548,7 +553,7 @@ Deno.test("H2ClientSession hands pushes to onPush with the promised request and 
   await server.closed;
 });
 
-Deno.test("H2ClientSession measures a PING round trip (RFC 9113 §6.7)", async () => {
+test("H2ClientSession measures a PING round trip (RFC 9113 §6.7)", async () => {
   const { server, session, events } = setup(echoFields);
   const rtt = await within(5_000, session.ping());
   assert.ok(rtt >= 0 && Number.isFinite(rtt), `rtt ${rtt}`);
@@ -558,7 +563,7 @@ Deno.test("H2ClientSession measures a PING round trip (RFC 9113 §6.7)", async (
   await assert.rejects(session.ping(), TypeError);
 });
 
-Deno.test("H2ClientSession closes gracefully: GOAWAY, in-flight responses finish, queued requests are sent (RFC 9113 §6.8)", async () => {
+test("H2ClientSession closes gracefully: GOAWAY, in-flight responses finish, queued requests are sent (RFC 9113 §6.8)", async () => {
   const { server, session, events } = setup(
     async (request, server) => {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -579,7 +584,7 @@ Deno.test("H2ClientSession closes gracefully: GOAWAY, in-flight responses finish
   assert.ok(events.some((e) => e.type === "ConnectionTerminated" && e.errorCode === 0));
 });
 
-Deno.test("H2ClientSession rejects bad input and keeps the connection usable", async (t) => {
+test("H2ClientSession rejects bad input and keeps the connection usable", async (t) => {
   const { server, session } = setup(echoFields);
   await t.step("a non-http URL", async () => {
     await assert.rejects(session.request("ftp://example.test/"), TypeError);
@@ -603,7 +608,7 @@ Deno.test("H2ClientSession rejects bad input and keeps the connection usable", a
   await server.closed;
 });
 
-Deno.test("H2ClientSession talks to a bare H2Connection server loop over TCP on 127.0.0.1 (RFC 9113 §3.3)", async () => {
+test("H2ClientSession talks to a bare H2Connection server loop over TCP on 127.0.0.1 (RFC 9113 §3.3)", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const served = (async () => {
     const conn = await listener.accept();

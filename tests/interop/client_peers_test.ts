@@ -56,6 +56,11 @@ async function within<T>(ms: number, promise: Promise<T>, what: string): Promise
   }
 }
 
+/** `Deno.test` with a time limit: a hung exchange fails the test instead of the whole run. */
+function test(name: string, fn: (t: Deno.TestContext) => Promise<void>, ms = 120_000): void {
+  Deno.test(name, (t) => within(ms, fn(t), name));
+}
+
 /** A free TCP port on 127.0.0.1 (bound, then released for the peer to take). */
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -229,7 +234,7 @@ async function withSession<T>(
   }
 }
 
-Deno.test("H2ClientSession against nghttpd: GET, 8 MiB download, 100 concurrent requests, upload echo (RFC 9113 §5, §8.1)", async (t) => {
+test("H2ClientSession against nghttpd: GET, 8 MiB download, 100 concurrent requests, upload echo (RFC 9113 §5, §8.1)", async (t) => {
   const dir = await Deno.makeTempDir();
   const big = pattern(SIZE);
   await Deno.writeFile(`${dir}/big.bin`, big);
@@ -278,7 +283,7 @@ Deno.test("H2ClientSession against nghttpd: GET, 8 MiB download, 100 concurrent 
   }
 });
 
-Deno.test("H2ClientSession against nghttpd: pushes surfaced with onPush, refused without it (RFC 9113 §8.4)", async (t) => {
+test("H2ClientSession against nghttpd: pushes surfaced with onPush, refused without it (RFC 9113 §8.4)", async (t) => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/index.html`, "<link rel=stylesheet href=/pushed.css>");
   await Deno.writeTextFile(`${dir}/pushed.css`, "body { color: green }");
@@ -316,7 +321,7 @@ Deno.test("H2ClientSession against nghttpd: pushes surfaced with onPush, refused
   }
 });
 
-Deno.test("H2ClientSession against node:http2: GET, 8 MiB download, 8 MiB upload echo with trailers, push (RFC 9113 §8.1, §8.4)", async (t) => {
+test("H2ClientSession against node:http2: GET, 8 MiB download, 8 MiB upload echo with trailers, push (RFC 9113 §8.1, §8.4)", async (t) => {
   const server = await startNode();
   const origin = `http://127.0.0.1:${server.port}`;
   const big = pattern(SIZE);
@@ -370,7 +375,7 @@ Deno.test("H2ClientSession against node:http2: GET, 8 MiB download, 8 MiB upload
   }
 });
 
-Deno.test("examples/client.ts against server.ts prints the JSON body and, with -v, the frames (RFC 9113 §8.3.1)", async () => {
+test("examples/client.ts against server.ts prints the JSON body and, with -v, the frames (RFC 9113 §8.3.1)", async () => {
   const server = await startServer();
   const cli = (args: string[]) =>
     run(Deno.execPath(), ["run", "--allow-net", `${ROOT}examples/client.ts`, ...args], {
@@ -466,7 +471,7 @@ async function makeCa(dir: string): Promise<{ ca: string; cert: string; key: str
   return { ca: `${dir}/ca.pem`, cert: `${dir}/cert.pem`, key: `${dir}/key.pem` };
 }
 
-Deno.test("examples/client.ts speaks TLS with ALPN h2 to server.ts --cert/--key, trusting --cacert (RFC 9113 §3.2)", async () => {
+test("examples/client.ts speaks TLS with ALPN h2 to server.ts --cert/--key, trusting --cacert (RFC 9113 §3.2)", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const { ca, cert, key } = await makeCa(dir);
