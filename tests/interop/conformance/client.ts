@@ -67,11 +67,12 @@ export class RawConn {
   readonly received: Frame[] = [];
   /** Notes for the report (e.g. "closed without GOAWAY"). */
   readonly notes: string[] = [];
+  /** One `write` per frame (h2spec's timing) instead of one per `send`. */
+  splitWrites = false;
 
   #conn: Deno.TcpConn;
   #queue: Event[] = [];
   #wake: (() => void) | undefined;
-  #eof = false;
   #pump: Promise<void>;
 
   private constructor(conn: Deno.TcpConn) {
@@ -106,27 +107,31 @@ export class RawConn {
           this.received.push(f);
           this.#queue.push({ kind: "frame", frame: f });
         }
-        this.#wake?.();
+        if (frames.length > 0) this.#wake?.();
       }
     } catch (err) {
       reason = err instanceof Error ? err.name : String(err);
     }
-    this.#eof = true;
     this.#queue.push({ kind: "closed", reason });
     this.#wake?.();
   }
 
   /**
-   * Writes bytes; write errors are swallowed as h2spec does (the verdict
-   * then sees the close).
+   * Writes the parts back to back, without waiting in between. By default
+   * they go out in one `write` (one TCP segment, so the server reads the
+   * whole sequence at once: a timing h2spec can also produce, and a
+   * deterministic one). With {@link RawConn.splitWrites} each part gets its
+   * own `write`, as h2spec's framer does (one syscall per frame). Write
+   * errors are swallowed as h2spec does (the verdict then sees the close).
    *
-   * @param parts Byte arrays, written in one `write` call.
+   * @param parts Frames or raw byte strings, in order.
    */
   async send(...parts: Uint8Array[]): Promise<void> {
-    const all = concat(...parts);
-    let at = 0;
     try {
-      while (at < all.length) at += await this.#conn.write(all.subarray(at));
+      for (const part of this.splitWrites ? parts : [concat(...parts)]) {
+        let at = 0;
+        while (at < part.length) at += await this.#conn.write(part.subarray(at));
+      }
     } catch (err) {
       this.notes.push(`write failed: ${err instanceof Error ? err.name : err}`);
     }
@@ -140,11 +145,14 @@ export class RawConn {
    * @returns The event.
    */
   async waitEvent(ms: number = WAIT_MS): Promise<Event> {
-    if (this.#queue.length === 0 && !this.closed) {
+    const deadline = performance.now() + ms;
+    while (this.#queue.length === 0 && !this.closed) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
       let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        timer = setTimeout(resolve, ms);
+        this.#wake = resolve; // called when a frame or the close is queued
+        timer = setTimeout(resolve, left);
       });
       clearTimeout(timer);
       this.#wake = undefined;
