@@ -25,6 +25,7 @@ import { HpackDecoder } from "./hpack/decoder.ts";
 import { HpackEncoder } from "./hpack/encoder.ts";
 import { type H2Limits, TokenBucket } from "./limits.ts";
 import { Settings } from "./settings.ts";
+import { ClosedStreams } from "./_closed.ts";
 import { ClosedBy, type ClosedByValue, H2Stream } from "./stream.ts";
 import {
   isActiveState,
@@ -67,10 +68,8 @@ export class ConnectionCore {
   readonly local: Settings;
   readonly remote: Settings = new Settings();
   readonly streams: Map<number, H2Stream> = new Map();
-  /** Closed stream ids and how they closed, oldest first (FIFO, `maxClosedStreams`). */
-  readonly closed: Map<number, ClosedByValue> = new Map();
-  readonly #closedRing: number[] = [];
-  #closedNext = 0;
+  /** How recently closed streams closed (the last `maxClosedStreams` ids of each parity). */
+  readonly closed: ClosedStreams;
   readonly goAway: GoAwayState = new GoAwayState();
   /** What we may send on the connection (§6.9). */
   outboundWindow: number = DEFAULT_INITIAL_WINDOW_SIZE;
@@ -109,6 +108,7 @@ export class ConnectionCore {
     this.config = config;
     this.limits = limits;
     this.local = new Settings(localInitial);
+    this.closed = new ClosedStreams(limits.maxClosedStreams);
     this.hpack = new HpackDecoder({
       maxHeaderListSize: this.local.maxHeaderListSize,
       maxHeaderFields: limits.maxHeaderFields,
@@ -186,22 +186,7 @@ export class ConnectionCore {
    */
   forget(streamId: number, closedBy: ClosedByValue): void {
     this.streams.delete(streamId);
-    const closed = this.closed;
-    const max = this.limits.maxClosedStreams;
-    if (max === 0) return;
-    if (!closed.has(streamId)) {
-      // A ring of ids gives O(1) FIFO eviction; evicting through `closed.keys()` would walk
-      // the Map's deleted slots and slow long-lived connections down.
-      const ring = this.#closedRing;
-      const at = this.#closedNext;
-      if (ring.length < max) ring.push(streamId);
-      else {
-        closed.delete(ring[at]!);
-        ring[at] = streamId;
-      }
-      this.#closedNext = at + 1 === max ? 0 : at + 1;
-    }
-    closed.set(streamId, closedBy);
+    this.closed.set(streamId, closedBy);
   }
 
   /**
