@@ -140,8 +140,10 @@ export class H2RequestError extends Error {
   readonly unprocessed: boolean;
 
   /**
+   * Builds the error.
+   *
    * @param message Description.
-   * @param init The stream, the code and whether the request was unprocessed.
+   * @param init The stream, the code, whether the request was unprocessed, the cause.
    */
   constructor(
     message: string,
@@ -615,7 +617,11 @@ export class H2ClientSession {
 
   #onPushPromise(streamId: number, parentStreamId: number, fields: HeaderField[]): void {
     const onPush = this.#options.onPush;
-    if (onPush === undefined) return; // ENABLE_PUSH=0: the engine refuses pushes itself
+    if (onPush === undefined) {
+      // Only if ENABLE_PUSH=1 was forced through connectionOptions.settings: nobody wants it.
+      this.#cancelPush(streamId, undefined);
+      return;
+    }
     const scheme = pseudo(fields, ":scheme") ?? "https";
     const authority = pseudo(fields, ":authority") ?? "";
     const url = `${scheme}://${authority}${pseudo(fields, ":path") ?? "/"}`;

@@ -158,6 +158,73 @@ test("H2ClientSession uses a host header as :authority and drops it (RFC 9113 §
   await server.closed;
 });
 
+test("H2ClientSession takes fetch's body types and fills in content-type and content-length as fetch does", async (t) => {
+  const { server, session, failures } = setup(async (request, server) => {
+    const body = await new Response(server.requestBody(request.streamId)).text();
+    const reply = JSON.stringify({
+      method: field(request.headers, ":method"),
+      type: field(request.headers, "content-type") ?? null,
+      length: field(request.headers, "content-length") ?? null,
+      body,
+    });
+    await server.respond(request.streamId, [[":status", "200"]], encoder.encode(reply));
+  });
+  const cases: [string, BodyInit, { type: string | null; length: string | null; body: string }][] =
+    [
+      ["string", "héllo", { type: "text/plain;charset=UTF-8", length: "6", body: "héllo" }],
+      ["Uint8Array", encoder.encode("abc"), { type: null, length: "3", body: "abc" }],
+      ["ArrayBuffer", encoder.encode("abcd").buffer, { type: null, length: "4", body: "abcd" }],
+      ["DataView", new DataView(encoder.encode("xabcx").buffer, 1, 3), {
+        type: null,
+        length: "3",
+        body: "abc",
+      }],
+      ["URLSearchParams", new URLSearchParams({ a: "1", b: "x y" }), {
+        type: "application/x-www-form-urlencoded;charset=UTF-8",
+        length: "9",
+        body: "a=1&b=x+y",
+      }],
+      ["Blob", new Blob(["blob!"], { type: "text/x-blob" }), {
+        type: "text/x-blob",
+        length: "5",
+        body: "blob!",
+      }],
+    ];
+  for (const [name, body, expected] of cases) {
+    await t.step(name, async () => {
+      const response = await session.request("http://example.test/", { method: "POST", body });
+      assert.deepEqual(await response.json(), { method: "POST", ...expected });
+    });
+  }
+  await t.step("FormData (multipart, streamed)", async () => {
+    const form = new FormData();
+    form.set("field", "value");
+    const response = await session.request("http://example.test/", { method: "PUT", body: form });
+    const echoed = await response.json();
+    assert.equal(echoed.method, "PUT");
+    assert.match(echoed.type, /^multipart\/form-data; boundary=/);
+    assert.match(echoed.body, /name="field"\r\n\r\nvalue\r\n/);
+  });
+  await t.step("a Request object: method, headers, body and URL", async () => {
+    const request = new Request("http://example.test/from-request", {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: '{"a":1}',
+    });
+    const response = await session.request(request);
+    assert.equal(response.url, "http://example.test/from-request");
+    assert.deepEqual(await response.json(), {
+      method: "PATCH",
+      type: "application/json",
+      length: null, // a Request's body is a stream: no length known up front
+      body: '{"a":1}',
+    });
+  });
+  assert.deepEqual(failures, []);
+  await session.close();
+  await server.closed;
+});
+
 test("H2ClientSession streams an 8 MiB request body within flow control (RFC 9113 §5.2)", async () => {
   const size = 8 * 1_048_576;
   let release!: () => void;
