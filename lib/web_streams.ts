@@ -10,10 +10,12 @@
  *   At most one write is in flight; everything produced meanwhile is coalesced
  *   into the next write, so a burst of responses costs one `write()` (the
  *   synchronous `onEvent` mode batches a whole read chunk's responses).
- * - **Backpressure, outbound.** Reading from the transport stops while more
- *   than `maxOutboundBuffer` bytes (512 KiB, h2o's soft cap) wait to be
- *   written, so a peer that does not read cannot make us queue its PING ACKs
- *   or DATA without bound (CVE-2019-9517, CVE-2019-9511). Bodies are pulled
+ * - **Backpressure, outbound.** At most `maxOutboundBuffer` (512 KiB, h2o's
+ *   soft cap) is ever pending: reading from the transport stops while more
+ *   than half of it waits to be written, and body frames stop while half of
+ *   it is queued behind the write in flight. So a peer that does not read
+ *   cannot make us queue its PING ACKs or DATA without bound
+ *   (CVE-2019-9517, CVE-2019-9511). Bodies are pulled
  *   from their source only while the stream holds less than
  *   `maxStreamSendBuffer` (400 KiB, hyper's `max_send_buffer_size`) and cut into
  *   DATA frames only within the peer's flow-control windows and
@@ -82,7 +84,11 @@ export interface H2StreamsOptions {
   signal?: AbortSignal;
   /** Bytes already read from the transport (e.g. while sniffing the protocol), processed first. @default undefined */
   initialData?: Uint8Array;
-  /** Reading stops while more than this many bytes wait to be written. @default 524_288 */
+  /**
+   * Output budget: reading stops while more than half of it waits to be
+   * written (in flight or queued), and body frames stop while half of it is
+   * queued. @default 524_288
+   */
   maxOutboundBuffer?: number;
   /** A body source is read only while its stream holds fewer unsent bytes than this. @default 409_600 */
   maxStreamSendBuffer?: number;
