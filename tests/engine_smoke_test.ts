@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { SettingCode } from "../lib/constants.ts";
 import { H2Connection } from "../lib/connection.ts";
+import { ClosedStreams } from "../lib/_closed.ts";
 import { ErrorCode, FlowControlError, FrameTooLargeError, ProtocolError } from "../lib/errors.ts";
 import {
   ConnectionTerminated,
@@ -303,4 +304,40 @@ Deno.test("H2Connection reports RFC 9218 PRIORITY_UPDATE urgency and incremental
   assert.equal(priority?.streamId, 1);
   assert.equal(priority?.urgency, 1);
   assert.equal(priority?.incremental, true);
+});
+
+Deno.test("ClosedStreams remembers how the most recent closed streams closed and forgets only older ids (RFC 9113 §5.1)", () => {
+  // RFC 9113 §5.1 "closed": the reaction to a late frame depends on how the stream closed.
+  for (const limit of [1, 4, 16, 100]) {
+    for (let seed = 1; seed <= 20; seed++) {
+      let state = seed * 7919 + limit;
+      const rand = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+      const closed = new ClosedStreams(limit);
+      const model = new Map<number, number>();
+      const next = [2, 1];
+      const high = [0, 0];
+      const open: number[] = [];
+      for (let step = 0; step < 2000; step++) {
+        if (rand() < 0.5 || open.length === 0) {
+          const parity = rand() < 0.5 ? 1 : 0;
+          next[parity]! += 2 * (rand() < 0.1 ? 1 + Math.floor(rand() * 50) : 1);
+          open.push(next[parity]! - 2);
+        } else {
+          const id = open.splice(Math.floor(rand() * open.length), 1)[0]!;
+          const how = Math.floor(rand() * 4);
+          closed.set(id, how);
+          model.set(id, how);
+          high[id & 1] = Math.max(high[id & 1]!, id);
+        }
+        const probe = 1 + Math.floor(rand() * (Math.max(...next) + 4));
+        const got = closed.get(probe);
+        const want = model.get(probe);
+        const msg = `seed ${seed}, limit ${limit}, id ${probe}`;
+        if (got !== undefined) assert.equal(got, want, msg);
+        if (want !== undefined && (high[probe & 1]! - probe) / 2 < limit) {
+          assert.equal(got, want, msg);
+        }
+      }
+    }
+  }
 });
