@@ -19,14 +19,16 @@ import { GENERIC_CASES } from "./conformance/generic.ts";
 import { HTTP2_CONNECTION_CASES } from "./conformance/http2_connection.ts";
 import { HTTP2_FRAME_CASES } from "./conformance/http2_frames.ts";
 import { HTTP2_MESSAGE_CASES } from "./conformance/http2_messages.ts";
+import { EXTRA_CASES } from "./conformance/extra.ts";
 import { writeReport } from "./conformance/report.ts";
 
-/** Every case, in h2spec's order. */
+/** Every case, in h2spec's order, then ours (`extra/…`). */
 const CASES: Case[] = [
   ...GENERIC_CASES,
   ...HTTP2_CONNECTION_CASES,
   ...HTTP2_FRAME_CASES,
   ...HTTP2_MESSAGE_CASES,
+  ...EXTRA_CASES,
 ];
 
 /** A whole case (several 2 s waits at most) may not take longer than this. */

@@ -278,6 +278,20 @@ export async function verifyStreamError(conn: RawConn, ...codes: number[]): Prom
   await verifyError(conn, codes, true);
 }
 
+/**
+ * Diagnostic only (h2spec does not check it): RFC 9113 §5.4.1 "After sending
+ * the GOAWAY frame for an error condition, the endpoint MUST close the TCP
+ * connection." Notes a connection still open 1 s after the GOAWAY.
+ */
+async function noteIfStillOpen(conn: RawConn): Promise<void> {
+  while (!conn.closed) {
+    const ev = await conn.waitEvent(1_000);
+    if (ev.kind === "timeout") {
+      conn.notes.push("TCP connection still open 1 s after the error GOAWAY (RFC 9113 §5.4.1)");
+    }
+  }
+}
+
 async function verifyError(conn: RawConn, codes: number[], stream: boolean): Promise<void> {
   let actual: Event | undefined;
   let wrongGoAway: Event | undefined;
@@ -291,7 +305,10 @@ async function verifyError(conn: RawConn, codes: number[], stream: boolean): Pro
     }
     if (ev.kind === "frame" && ev.frame.type === T.GOAWAY) {
       sawGoAway = true;
-      if (codes.includes(frameErrorCode(ev.frame))) return;
+      if (codes.includes(frameErrorCode(ev.frame))) {
+        await noteIfStillOpen(conn);
+        return;
+      }
       wrongGoAway = ev;
     }
     if (stream && ev.kind === "frame" && ev.frame.type === T.RST_STREAM) {

@@ -1,0 +1,314 @@
+/**
+ * Cases h2spec does not have, in the same style: RFC 9113 rules that are new
+ * or sharper than RFC 7540 (§3.4 first frame, §8.2.1 field validity, §8.5
+ * CONNECT), the "where RFC 9113 wins" promises of API.md §5 (frame size
+ * checked before the payload, stream-scoped errors leave the connection
+ * usable), and HPACK dynamic-table state across requests (RFC 7541 §2.3, §4).
+ *
+ * @module
+ */
+
+import {
+  CaseFailure,
+  type RawConn,
+  show,
+  verifyConnectionError,
+  verifyHeadersFrame,
+  verifyPingAck,
+  verifyStreamClose,
+  verifyStreamError,
+} from "./client.ts";
+import { type Case, commonHeaders, type Env, ZERO8 } from "./common.ts";
+import {
+  bytes,
+  concat,
+  data,
+  describe,
+  E,
+  encodeHeaders,
+  errorName,
+  type Field,
+  frame,
+  frameErrorCode,
+  goAway,
+  headers,
+  hpackString,
+  ping,
+  PREFACE,
+  S,
+  settings,
+  T,
+  windowUpdate,
+} from "./wire.ts";
+
+function malformed(id: string, desc: string, rfc: string, fields: (env: Env) => Field[]): Case {
+  return {
+    id,
+    desc,
+    rfc,
+    async run(c, env) {
+      await c.handshake();
+      await c.send(headers(1, encodeHeaders(fields(env)), { endStream: true }));
+      await verifyStreamError(c, E.PROTOCOL_ERROR);
+    },
+  };
+}
+
+/** Waits for the RST_STREAM/GOAWAY of a stream error, then proves the connection still works. */
+async function streamErrorThenPing(c: RawConn, codes: number[]): Promise<void> {
+  const { frame: rst, last } = await c.waitFrame(T.RST_STREAM, (f) => f.streamId !== 0);
+  if (rst === undefined || !codes.includes(frameErrorCode(rst))) {
+    throw new CaseFailure(
+      [`RST_STREAM(${codes.map(errorName).join("|")}) and the connection stays open`],
+      rst !== undefined ? describe(rst) : show(last),
+    );
+  }
+  await c.send(ping(ZERO8));
+  await verifyPingAck(c, ZERO8);
+}
+
+/** The response body of `streamId` (DATA until END_STREAM), as text. */
+async function responseBody(c: RawConn, streamId: number): Promise<string> {
+  const parts: Uint8Array[] = [];
+  while (!c.closed) {
+    const ev = await c.waitEvent();
+    if (ev.kind !== "frame") {
+      throw new CaseFailure([`DATA(stream=${streamId}, END_STREAM)`], show(ev));
+    }
+    const f = ev.frame;
+    if (f.type === T.RST_STREAM || f.type === T.GOAWAY) {
+      throw new CaseFailure([`response on stream ${streamId}`], describe(f));
+    }
+    if (f.type === T.DATA && f.streamId === streamId) {
+      parts.push(f.payload);
+      if (f.flags & 1) return new TextDecoder().decode(concat(...parts));
+    }
+  }
+  throw new CaseFailure([`DATA(stream=${streamId}, END_STREAM)`], "Connection closed");
+}
+
+/** Literal with incremental indexing, new name (RFC 7541 §6.2.1), no Huffman. */
+function indexed(name: string, value: string): Uint8Array {
+  return concat(Uint8Array.of(0x40), hpackString(name), hpackString(value));
+}
+
+/** Cases beyond h2spec's list. */
+export const EXTRA_CASES: Case[] = [
+  {
+    id: "extra/3.4/1",
+    desc: "Sends a PING frame instead of SETTINGS right after the preface",
+    rfc: "RFC 9113 §3.4: the preface MUST be followed by SETTINGS; else connection PROTOCOL_ERROR",
+    async run(c) {
+      await c.send(PREFACE, ping(ZERO8));
+      await verifyConnectionError(c, E.PROTOCOL_ERROR);
+    },
+  },
+  {
+    id: "extra/4.2/1",
+    desc: "Sends only the 9-octet header of a DATA frame larger than SETTINGS_MAX_FRAME_SIZE",
+    rfc: "RFC 9113 §4.2 (API.md §5): FRAME_SIZE_ERROR at once, without waiting for the payload",
+    async run(c, env) {
+      await c.handshake();
+      const head = frame(T.DATA, 0, 1).subarray(0, 9);
+      const size = c.maxFrameSize + 1;
+      head[0] = size >>> 16 & 0xff;
+      head[1] = size >>> 8 & 0xff;
+      head[2] = size & 0xff;
+      await c.send(
+        headers(1, encodeHeaders(commonHeaders(env, "POST")), { endStream: false }),
+        head,
+      );
+      await verifyStreamError(c, E.FRAME_SIZE_ERROR);
+    },
+  },
+  {
+    id: "extra/5.1.2/1",
+    desc: "Exceeds MAX_CONCURRENT_STREAMS, then sends a PING",
+    rfc: "RFC 9113 §5.1.2 (API.md §5): the refusal is a stream error; the connection stays usable",
+    async run(c, env) {
+      await c.handshake();
+      const max = c.settings.get(S.MAX_CONCURRENT_STREAMS);
+      if (max === undefined) {
+        throw new CaseFailure(["SETTINGS_MAX_CONCURRENT_STREAMS advertised"], "unlimited");
+      }
+      const block = encodeHeaders(commonHeaders(env));
+      const frames = [settings([S.INITIAL_WINDOW_SIZE, 0])];
+      for (let i = 0; i <= max; i++) frames.push(headers(1 + 2 * i, block, { endStream: true }));
+      await c.send(...frames);
+      await streamErrorThenPing(c, [E.REFUSED_STREAM, E.PROTOCOL_ERROR]);
+    },
+  },
+  {
+    id: "extra/6.9/1",
+    desc: "Sends WINDOW_UPDATE with increment 0 on a stream, then a PING",
+    rfc: "RFC 9113 §6.9 (API.md §5): a stream error only; the connection stays usable",
+    async run(c, env) {
+      await c.handshake();
+      await c.send(
+        headers(1, encodeHeaders(commonHeaders(env)), { endStream: false }),
+        windowUpdate(1, 0),
+      );
+      await streamErrorThenPing(c, [E.PROTOCOL_ERROR]);
+    },
+  },
+  {
+    id: "extra/5.4.1/1",
+    desc: "Completes stream 1, then sends a PING on stream 3",
+    rfc: "RFC 9113 §6.8: the error GOAWAY names the last stream processed (1)",
+    async run(c, env) {
+      await c.handshake();
+      await c.send(headers(1, encodeHeaders(commonHeaders(env)), { endStream: true }));
+      await verifyStreamClose(c);
+      await c.send(bytes("\x00\x00\x08\x06\x00\x00\x00\x00\x03" + "\x00".repeat(8)));
+      const { frame: g, last } = await c.waitFrame(T.GOAWAY);
+      const lastId = g === undefined
+        ? -1
+        : new DataView(g.payload.buffer, g.payload.byteOffset).getUint32(0) & 0x7fff_ffff;
+      if (g !== undefined && frameErrorCode(g) === E.PROTOCOL_ERROR && lastId === 1) return;
+      throw new CaseFailure(
+        ["GOAWAY(last_stream_id=1, PROTOCOL_ERROR)"],
+        g !== undefined ? describe(g) : show(last),
+      );
+    },
+  },
+  {
+    id: "extra/6.8/1",
+    desc: "Sends a request and GOAWAY(0, NO_ERROR) together",
+    rfc: "RFC 9113 §6.8: the client's GOAWAY does not cancel streams the client opened",
+    async run(c, env) {
+      await c.handshake();
+      await c.send(
+        headers(1, encodeHeaders(commonHeaders(env)), { endStream: true }),
+        goAway(0, E.NO_ERROR),
+      );
+      await verifyHeadersFrame(c, 1);
+      await verifyStreamClose(c);
+    },
+  },
+  {
+    id: "extra/8.1.1/1",
+    desc: 'Sends HEADERS with END_STREAM and "content-length: 4"',
+    rfc: "RFC 9113 §8.1.1: content-length ≠ the (empty) body is malformed",
+    async run(c, env) {
+      await c.handshake();
+      await c.send(
+        headers(1, encodeHeaders([...commonHeaders(env, "POST"), ["content-length", "4"]]), {
+          endStream: true,
+        }),
+      );
+      await verifyStreamError(c, E.PROTOCOL_ERROR);
+    },
+  },
+  malformed(
+    "extra/8.2.1/1",
+    "Sends a field value containing LF",
+    "RFC 9113 §8.2.1: a value MUST NOT contain NUL, LF or CR; such a request is malformed",
+    (env) => [...commonHeaders(env), ["x-test", "a\nb"]],
+  ),
+  malformed(
+    "extra/8.2.1/2",
+    "Sends a field value containing CR",
+    "RFC 9113 §8.2.1: a value MUST NOT contain NUL, LF or CR; such a request is malformed",
+    (env) => [...commonHeaders(env), ["x-test", "a\rb"]],
+  ),
+  malformed(
+    "extra/8.2.1/3",
+    "Sends a field value containing NUL",
+    "RFC 9113 §8.2.1: a value MUST NOT contain NUL, LF or CR; such a request is malformed",
+    (env) => [...commonHeaders(env), ["x-test", "a\0b"]],
+  ),
+  malformed(
+    "extra/8.2.1/4",
+    "Sends a field value with leading whitespace",
+    "RFC 9113 §8.2.1: a value MUST NOT start or end with whitespace; malformed",
+    (env) => [...commonHeaders(env), ["x-test", " ok"]],
+  ),
+  malformed(
+    "extra/8.2.1/5",
+    "Sends a field name containing a space",
+    "RFC 9113 §8.2.1: a name MUST NOT contain 0x00-0x20; malformed",
+    (env) => [...commonHeaders(env), ["x test", "ok"]],
+  ),
+  malformed(
+    "extra/8.2.1/6",
+    "Sends an empty field name",
+    "RFC 9113 §8.2.1 / RFC 9110 §5.1: a field name is a non-empty token; malformed",
+    (env) => [...commonHeaders(env), ["", "ok"]],
+  ),
+  {
+    id: "extra/8.2.2/1",
+    desc: 'Sends "te: trailers"',
+    rfc: 'RFC 9113 §8.2.2: TE with the value "trailers" is allowed',
+    async run(c, env) {
+      await c.handshake();
+      await c.send(
+        headers(1, encodeHeaders([...commonHeaders(env), ["te", "trailers"]]), {
+          endStream: true,
+        }),
+      );
+      await verifyHeadersFrame(c, 1);
+    },
+  },
+  malformed(
+    "extra/8.5/1",
+    'Sends a CONNECT request with ":scheme" and ":path"',
+    'RFC 9113 §8.5: CONNECT MUST omit ":scheme" and ":path"; malformed',
+    (env) => commonHeaders(env, "CONNECT"),
+  ),
+  malformed(
+    "extra/8.5/2",
+    'Sends a CONNECT request without ":authority"',
+    'RFC 9113 §8.5: CONNECT MUST include ":authority"; malformed',
+    () => [[":method", "CONNECT"]],
+  ),
+  {
+    id: "extra/hpack/1",
+    desc: "Indexes a field in request 1, refers to it by index 62 in request 3",
+    rfc: "RFC 7541 §2.3.2, §6.2.1: dynamic-table entries persist across field blocks",
+    async run(c, env) {
+      await c.handshake();
+      const common = encodeHeaders(commonHeaders(env));
+      await c.send(headers(1, concat(common, indexed("x-conformance", "dyn-1")), {
+        endStream: true,
+      }));
+      const first = await responseBody(c, 1);
+      // 0xbe: indexed field 62, the newest dynamic entry.
+      await c.send(headers(3, concat(common, bytes("\xbe")), { endStream: true }));
+      const second = await responseBody(c, 3);
+      for (const [n, body] of [[1, first], [3, second]] as const) {
+        const echoed = JSON.parse(body) as Record<string, string>;
+        if (echoed["x-conformance"] !== "dyn-1") {
+          throw new CaseFailure([`stream ${n} echoes "x-conformance": "dyn-1"`], body);
+        }
+      }
+    },
+  },
+  {
+    id: "extra/hpack/2",
+    desc: "Evicts the dynamic table with a size update to 0, then refers to index 62",
+    rfc: "RFC 7541 §4.3, §2.3.3: the entry is gone; the index is a decoding error",
+    async run(c, env) {
+      await c.handshake();
+      const common = encodeHeaders(commonHeaders(env));
+      await c.send(headers(1, concat(common, indexed("x-conformance", "dyn-2")), {
+        endStream: true,
+      }));
+      await responseBody(c, 1);
+      await c.send(headers(3, concat(bytes("\x20"), common, bytes("\xbe")), { endStream: true }));
+      await verifyConnectionError(c, E.COMPRESSION_ERROR);
+    },
+  },
+  {
+    id: "extra/6.1/1",
+    desc: "Sends a DATA frame with padding only (pad length = payload length - 1)",
+    rfc: "RFC 9113 §6.1: a pad length equal to the rest of the payload is valid (empty data)",
+    async run(c, env) {
+      await c.handshake();
+      await c.send(
+        headers(1, encodeHeaders(commonHeaders(env, "POST")), { endStream: false }),
+        data(1, "", { endStream: true, pad: new Uint8Array(7) }),
+      );
+      await verifyHeadersFrame(c, 1);
+    },
+  },
+];
