@@ -305,7 +305,7 @@ export class H2ClientSession {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new TypeError(`Cannot request "${url.href}": only http: and https: URLs are supported`);
     }
-    const method = (init.method ?? base?.method ?? "GET").toUpperCase();
+    const method = normalizeMethod(init.method ?? base?.method ?? "GET");
     const headers = new Headers(init.headers ?? base?.headers);
     const signal = init.signal ?? base?.signal ?? undefined;
     signal?.throwIfAborted();
@@ -485,8 +485,11 @@ export class H2ClientSession {
           status: Number(pseudo(event.headers, ":status")),
           headers: toHeaders(event.headers),
         };
-        this.#exchanges.get(event.streamId)?.onInformational?.(info);
-        this.#options.onInformational?.(info);
+        const perRequest = this.#exchanges.get(event.streamId)?.onInformational;
+        if (perRequest !== undefined) callback(perRequest, info);
+        if (this.#options.onInformational !== undefined) {
+          callback(this.#options.onInformational, info);
+        }
         break;
       }
       case "TrailersReceived":
@@ -549,7 +552,11 @@ export class H2ClientSession {
       response = new Response(body, { status, headers: toHeaders(fields) });
     } catch (error) {
       // No body stream (e.g. pushed bodies unsupported) or a status Response rejects.
-      this.connection.reset(streamId, ErrorCode.CANCEL);
+      try {
+        this.connection.reset(streamId, ErrorCode.CANCEL);
+      } catch {
+        // The connection is gone.
+      }
       if (exchange !== undefined) this.#fail(exchange, error);
       else {
         this.#pushed.delete(streamId);
@@ -637,7 +644,7 @@ export class H2ClientSession {
       this.#cancelPush(streamId, error);
       return;
     }
-    onPush({
+    callback(onPush, {
       streamId,
       parentStreamId,
       request,
@@ -730,6 +737,26 @@ export class H2ClientSession {
  */
 export function connect(transport: H2Transport, options: ConnectOptions = {}): H2ClientSession {
   return new H2ClientSession(transport, options);
+}
+
+/**
+ * Runs an application callback; if it throws, the error is reported as an
+ * uncaught error on a microtask instead of failing the connection under us.
+ */
+function callback<T>(fn: (value: T) => void, value: T): void {
+  try {
+    fn(value);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+/** Fetch's method normalisation: the six standard methods are uppercased, others kept. */
+function normalizeMethod(method: string): string {
+  const upper = method.toUpperCase();
+  return ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"].includes(upper) ? upper : method;
 }
 
 function key(data: Uint8Array): string {
