@@ -543,6 +543,31 @@ test("H2ClientSession rejects in-flight requests when the server closes with an 
   await assert.rejects(session.request("http://example.test/"), H2RequestError);
 });
 
+test("H2ClientSession fails a body mid-stream when the transport dies, and resolves closed (RFC 9113 §5.4.1)", async () => {
+  const { server, session } = setup((request, server) => {
+    void server.respond(
+      request.streamId,
+      [[":status", "200"]],
+      patternSource(8 * 1_048_576).stream,
+    );
+  });
+  const response = await within(5_000, session.request("http://example.test/big"));
+  const reader = response.body!.getReader();
+  assert.ok(!(await reader.read()).done);
+  await server.abort(new Error("cable cut"));
+  let failure: unknown;
+  try {
+    while (!(await reader.read()).done) { /* drain what was buffered */ }
+  } catch (error) {
+    failure = error;
+  }
+  assert.ok(failure instanceof H2RequestError, `body ended with ${failure}`);
+  assert.equal(failure.unprocessed, false);
+  await assert.rejects(trailers(response), H2RequestError);
+  await within(5_000, session.closed);
+  assert.equal(session.activeRequests, 0);
+});
+
 test("H2ClientSession surfaces 1xx responses through onInformational (RFC 9113 §8.1)", async () => {
   const seen: string[] = [];
   const { server, session } = setup((request, server) => {
