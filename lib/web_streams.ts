@@ -804,6 +804,17 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       this.#onSent(streamId);
       return true;
     }
+    if (
+      trailers === undefined && body instanceof Uint8Array && !this.#framesFull() &&
+      body.length <= this.connection.maxOutboundFrameSize &&
+      body.length <= this.connection.localFlowControlWindow(streamId)
+    ) {
+      // The common small response: one DATA frame with END_STREAM, no send state.
+      this.connection.sendData(streamId, body, { endStream: true });
+      this.#afterAction();
+      this.#onSent(streamId);
+      return true;
+    }
     const { promise, resolve } = Promise.withResolvers<boolean>();
     const out: Outbound = {
       streamId,
