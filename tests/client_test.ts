@@ -158,7 +158,7 @@ test("H2ClientSession uses a host header as :authority and drops it (RFC 9113 §
   await server.closed;
 });
 
-test("H2ClientSession takes fetch's body types and fills in content-type and content-length as fetch does", async (t) => {
+test("H2ClientSession takes fetch's body types and fills in content-type and content-length as fetch does (RFC 9110 §8.3, §8.6)", async (t) => {
   const { server, session, failures } = setup(async (request, server) => {
     const body = await new Response(server.requestBody(request.streamId)).text();
     const reply = JSON.stringify({
@@ -490,7 +490,7 @@ test("H2ClientSession ends the exchange when the response body is cancelled: RST
   await within(5_000, server.closed);
 });
 
-test("H2ClientSession forgets finished exchanges (activeRequests returns to 0)", async () => {
+test("H2ClientSession forgets exchanges once their streams close (RFC 9113 §5.1)", async () => {
   const { server, session } = setup(echoFields);
   const responses = await Promise.all(
     Array.from({ length: 10 }, () => session.request("http://example.test/")),
@@ -676,7 +676,7 @@ test("H2ClientSession closes gracefully: GOAWAY, in-flight responses finish, que
   assert.ok(events.some((e) => e.type === "ConnectionTerminated" && e.errorCode === 0));
 });
 
-test("H2ClientSession rejects bad input and keeps the connection usable", async (t) => {
+test("H2ClientSession rejects bad input and keeps the connection usable (RFC 9113 §8.2)", async (t) => {
   const { server, session } = setup(echoFields);
   await t.step("a non-http URL", async () => {
     await assert.rejects(session.request("ftp://example.test/"), TypeError);
