@@ -232,31 +232,40 @@ export class ConnectionCore {
 
   /**
    * A stream error caused by the peer (§5.4.2): queue RST_STREAM, close the
-   * stream, report `StreamReset{remoteReset: false}` and spend a glitch token.
+   * stream, report `StreamReset{remoteReset: false}` (for streams the
+   * application knows) and spend a glitch token.
    *
    * @param streamId The stream.
    * @param errorCode The code to send.
    */
   streamError(streamId: number, errorCode: number): void {
     const stream = this.streams.get(streamId);
-    if (stream === undefined && !this.closed.has(streamId) && this.isIdle(streamId)) {
-      // E.g. a self-dependent PRIORITY for an idle stream: §6.4 "RST_STREAM frames MUST NOT be
-      // sent for a stream in the idle state", so the error only costs the peer a glitch.
-      this.glitch("stream error on an idle stream");
-      return;
-    }
+    // The application hears of it only for a stream it knows (or a stream we refuse).
+    let notify = true;
     if (stream !== undefined) {
       if (this.advance(stream, StreamInput.SEND_RST_STREAM) === undefined) {
-        // idle: nothing to transition, just remember it as reset
-        this.forget(streamId, ClosedBy.SEND_RST_STREAM);
+        this.forget(streamId, ClosedBy.SEND_RST_STREAM); // idle in the map: nothing to transition
       }
-    } else if (!this.closed.has(streamId)) {
+    } else if (this.closed.has(streamId)) {
+      // Already closed (e.g. WINDOW_UPDATE 0 arriving late): answer on the wire like python h2,
+      // Go and nghttp2, keep the original close reason.
+      notify = false;
+    } else {
+      if (this.isIdle(streamId)) {
+        // E.g. a self-dependent PRIORITY naming an idle stream (§5.3.1). §6.4: "RST_STREAM
+        // frames MUST NOT be sent for a stream in the idle state", and the id is not ours to
+        // burn, so the stream error becomes a connection error (§5.4.1 allows it).
+        throw new ProtocolError(`Stream error on idle stream "${streamId}"`, {
+          errorCode,
+          detail: "stream_error_on_idle_stream",
+        });
+      }
       this.forget(streamId, ClosedBy.SEND_RST_STREAM);
     }
     this.countControl(false);
     this.glitch("stream error");
     this.writer.rstStream(streamId, errorCode);
-    this.events.push(new StreamReset({ streamId, errorCode, remoteReset: false }));
+    if (notify) this.events.push(new StreamReset({ streamId, errorCode, remoteReset: false }));
   }
 
   /**

@@ -99,14 +99,7 @@ export function receive(core: ConnectionCore, data: Uint8Array): void {
             cause: error,
           });
         }
-        const streamId = error.streamId;
-        if (!core.streams.has(streamId) && core.closed.has(streamId)) {
-          // A bad frame (e.g. WINDOW_UPDATE 0) on a closed stream: "An endpoint MUST NOT send
-          // frames other than PRIORITY on a closed stream" (§5.1), so it only costs a glitch.
-          core.glitch("invalid frame on a closed stream");
-          continue;
-        }
-        core.streamError(streamId, error.errorCode);
+        core.streamError(error.streamId, error.errorCode);
         continue;
       }
       throw error;
