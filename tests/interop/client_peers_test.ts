@@ -116,12 +116,17 @@ function peer(child: Deno.ChildProcess, port: number): Peer {
   };
 }
 
-/** `nghttpd --no-tls` serving `dir` on a free port, with extra flags. */
-async function startNghttpd(dir: string, flags: string[] = []): Promise<Peer> {
+/** `nghttpd --no-tls` (or TLS with `tls`) serving `dir` on a free port, with extra flags. */
+async function startNghttpd(
+  dir: string,
+  flags: string[] = [],
+  tls?: { key: string; cert: string },
+): Promise<Peer> {
   await requireTool("nghttpd", "apt-get install nghttp2-server");
   const port = freePort();
+  const tail = tls === undefined ? ["--no-tls", String(port)] : [String(port), tls.key, tls.cert];
   const child = new Deno.Command("nghttpd", {
-    args: ["--no-tls", "-a", "127.0.0.1", "-d", dir, ...flags, String(port)],
+    args: ["-a", "127.0.0.1", "-d", dir, ...flags, ...tail],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -317,6 +322,43 @@ test("H2ClientSession against nghttpd: pushes surfaced with onPush, refused with
     });
   } finally {
     await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+test("H2ClientSession against nghttpd over TLS with ALPN h2 (RFC 9113 §3.2)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { ca, cert, key } = await makeCa(dir);
+    await Deno.writeTextFile(`${dir}/small.txt`, "secret hello\n");
+    const big = pattern(SIZE);
+    await Deno.writeFile(`${dir}/big.bin`, big);
+    const server = await startNghttpd(dir, [], { key, cert });
+    try {
+      const conn = await Deno.connectTls({
+        hostname: "localhost",
+        port: server.port,
+        caCerts: [await Deno.readTextFile(ca)],
+        alpnProtocols: ["h2"],
+      });
+      assert.equal((await conn.handshake()).alpnProtocol, "h2");
+      const session = connect(conn);
+      try {
+        const origin = `https://localhost:${server.port}`;
+        const small = await within(10_000, session.request(`${origin}/small.txt`), "GET");
+        assert.equal(await small.text(), "secret hello\n");
+        const large = await within(30_000, session.request(`${origin}/big.bin`), "GET big");
+        assertSameBytes(new Uint8Array(await large.arrayBuffer()), big, "TLS download");
+      } finally {
+        await within(10_000, session.close(), "close").catch(() => session.destroy());
+        try {
+          conn.close();
+        } catch { /* closed by the session */ }
+      }
+    } finally {
+      await server.stop();
+    }
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
