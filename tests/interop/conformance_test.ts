@@ -21,6 +21,7 @@ import { HTTP2_FRAME_CASES } from "./conformance/http2_frames.ts";
 import { HTTP2_MESSAGE_CASES } from "./conformance/http2_messages.ts";
 import { EXTRA_CASES } from "./conformance/extra.ts";
 import { writeReport } from "./conformance/report.ts";
+import { makeCaAndCertificate } from "./conformance/tls.ts";
 
 /** Every case, in h2spec's order, then ours (`extra/…`). */
 const CASES: Case[] = [
@@ -52,9 +53,16 @@ export interface Outcome {
  */
 const SPLIT_WRITES = Deno.env.get("CONFORMANCE_SPLIT_WRITES") === "1";
 
+/**
+ * `CONFORMANCE_TLS=1`: run against `server.ts --cert --key` over TLS with ALPN
+ * `h2` (h2spec's `-t`) instead of cleartext with prior knowledge. Either way
+ * one server process serves every case.
+ */
+const TLS = Deno.env.get("CONFORMANCE_TLS") === "1";
+
 async function runCase(kase: Case, env: Env): Promise<Outcome> {
   const started = performance.now();
-  const conn = await RawConn.dial(env.port);
+  const conn = await RawConn.dial(env.port, env.caCert);
   conn.splitWrites = SPLIT_WRITES;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -84,8 +92,22 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     // RFC 9113 §3–§8 and RFC 7541 §2–§6, case by case as h2spec checks them.
-    const server = await startServer();
-    const env: Env = { port: server.port, authority: `127.0.0.1:${server.port}` };
+    const dir = TLS ? await Deno.makeTempDir({ prefix: "conformance-tls-" }) : undefined;
+    const files = dir === undefined ? undefined : await makeCaAndCertificate(dir);
+    const server = await startServer(
+      files === undefined ? [] : ["--cert", files.cert, "--key", files.key],
+    );
+    const env: Env = files === undefined
+      ? { port: server.port, authority: `127.0.0.1:${server.port}`, scheme: "http" }
+      : {
+        port: server.port,
+        authority: `localhost:${server.port}`,
+        scheme: "https",
+        caCert: await Deno.readTextFile(files.ca),
+      };
+    const mode = `${TLS ? "TLS + ALPN h2" : "h2c prior knowledge"}, ${
+      SPLIT_WRITES ? "one write per frame" : "one write per step"
+    }`;
     const outcomes: Outcome[] = [];
     try {
       for (const kase of CASES) {
@@ -100,12 +122,13 @@ Deno.test({
       }
     } finally {
       const status = await server.stop();
+      if (dir !== undefined) await Deno.remove(dir, { recursive: true });
       const passed = outcomes.filter((o) => o.passed).length;
       console.log(
-        `conformance: ${passed}/${outcomes.length} passed; server exit ${status.code}`,
+        `conformance (${mode}): ${passed}/${outcomes.length} passed; server exit ${status.code}`,
       );
       const path = Deno.env.get("CONFORMANCE_REPORT");
-      if (path !== undefined) await writeReport(path, outcomes, { splitWrites: SPLIT_WRITES });
+      if (path !== undefined) await writeReport(path, outcomes, mode);
     }
   },
 });

@@ -70,25 +70,42 @@ export class RawConn {
   /** One `write` per frame (h2spec's timing) instead of one per `send`. */
   splitWrites = false;
 
-  #conn: Deno.TcpConn;
+  #conn: Deno.Conn;
   #queue: Event[] = [];
   #wake: (() => void) | undefined;
   #pump: Promise<void>;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: Deno.Conn) {
     this.#conn = conn;
     this.#pump = this.#read();
   }
 
   /**
-   * Opens a TCP connection.
+   * Opens a TCP connection, or a TLS one negotiating ALPN `h2` when `caCert`
+   * is given (h2spec's `-t`).
    *
    * @param port The server's port on 127.0.0.1.
+   * @param caCert PEM CA certificate for TLS; cleartext (h2c) when undefined.
    * @returns The connection.
+   * @throws {Error} Over TLS, when the server does not select `h2`.
    */
-  static async dial(port: number): Promise<RawConn> {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    conn.setNoDelay(true);
+  static async dial(port: number, caCert?: string): Promise<RawConn> {
+    if (caCert === undefined) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.setNoDelay(true);
+      return new RawConn(conn);
+    }
+    const conn = await Deno.connectTls({
+      hostname: "localhost",
+      port,
+      caCerts: [caCert],
+      alpnProtocols: ["h2"],
+    });
+    const { alpnProtocol } = await conn.handshake();
+    if (alpnProtocol !== "h2") {
+      conn.close();
+      throw new Error(`ALPN negotiated ${alpnProtocol}, not h2`);
+    }
     return new RawConn(conn);
   }
 

@@ -12,8 +12,12 @@ import { type Field } from "./wire.ts";
 export interface Env {
   /** TCP port on 127.0.0.1. */
   readonly port: number;
-  /** `127.0.0.1:PORT`, the `:authority` h2spec sends. */
+  /** `127.0.0.1:PORT` (or `localhost:PORT` over TLS), the `:authority` h2spec sends. */
   readonly authority: string;
+  /** `http` (h2c with prior knowledge) or `https` (TLS, ALPN `h2`), h2spec's `-t`. */
+  readonly scheme: "http" | "https";
+  /** PEM CA certificate to trust when `scheme` is `https`. */
+  readonly caCert?: string;
 }
 
 /** One h2spec test case. */
@@ -32,7 +36,10 @@ export interface Case {
 
 /** h2spec's `CommonHeaders` for a cleartext server on a non-default port. */
 export function commonHeaders(env: Env, method = "GET"): Field[] {
-  return [[":method", method], [":scheme", "http"], [":path", "/"], [":authority", env.authority]];
+  return [[":method", method], [":scheme", env.scheme], [":path", "/"], [
+    ":authority",
+    env.authority,
+  ]];
 }
 
 /** h2spec's default `--max-header-length` (the value length of dummy fields). */

@@ -205,7 +205,7 @@ export const HTTP2_MESSAGE_CASES: Case[] = [
     "http2/8.1.2.3/6",
     'Sends a HEADERS frame with duplicated ":scheme" pseudo-header field',
     'RFC 9113 §8.3.1: exactly one ":scheme"',
-    (env) => [...commonHeaders(env), [":scheme", "http"]],
+    (env) => [...commonHeaders(env), [":scheme", env.scheme]],
   ),
   malformed(
     "http2/8.1.2.3/7",

@@ -32,8 +32,16 @@ function cell(text: string): string {
 export async function writeReport(
   path: string,
   rows: readonly ReportRow[],
-  options: { splitWrites: boolean },
+  mode: string,
 ): Promise<void> {
+  // Keep the one-line summaries of the other modes from the previous file.
+  const modes = new Map<string, string>();
+  try {
+    for (const line of (await Deno.readTextFile(path)).split("\n")) {
+      const m = /^- mode `([^`]+)`: (.*)$/.exec(line);
+      if (m !== null) modes.set(m[1]!, m[2]!);
+    }
+  } catch { /* first report */ }
   const passed = rows.filter((r) => r.passed).length;
   const failed = rows.filter((r) => !r.passed);
   const ours = rows.filter((r) => r.kase.id.startsWith("extra/"));
@@ -50,7 +58,10 @@ export async function writeReport(
     "",
     "```sh",
     "deno test --allow-all tests/interop/conformance_test.ts",
-    "# regenerate this file:",
+    "# over TLS with ALPN h2 (h2spec -t), and/or one write per frame (h2spec's timing):",
+    "CONFORMANCE_TLS=1 deno test --allow-all tests/interop/conformance_test.ts",
+    "CONFORMANCE_SPLIT_WRITES=1 deno test --allow-all tests/interop/conformance_test.ts",
+    "# regenerate this file (the table shows the last run; the mode list keeps every mode):",
     "CONFORMANCE_REPORT=docs/conformance.md deno test --allow-all tests/interop/conformance_test.ts",
     "```",
     "",
@@ -82,13 +93,23 @@ export async function writeReport(
     "connection usable), the GOAWAY last stream id, and HPACK dynamic-table state across requests",
     "(checked through the server's JSON echo).",
     "",
-    `## Last run: ${passed}/${rows.length} passed, ${failed.length} failed`,
+    `## Last run (${mode}): ${passed}/${rows.length} passed, ${failed.length} failed`,
     "",
     `h2spec's cases: ${passed - oursPassed}/${
       rows.length - ours.length
     }; ours (\`extra/\`): ${oursPassed}/${ours.length}.`,
     "",
   ];
+  const date = new Date().toISOString().slice(0, 16).replace("T", " ");
+  modes.set(
+    mode,
+    `${passed}/${rows.length} passed (${date} UTC)${
+      failed.length > 0 ? `; failing: ${failed.map((r) => r.kase.id).join(", ")}` : ""
+    }`,
+  );
+  lines.push("All modes, last result each:", "");
+  for (const [m, summary] of [...modes].sort()) lines.push(`- mode \`${m}\`: ${summary}`);
+  lines.push("");
   if (failed.length > 0) {
     lines.push("Failing:", "");
     for (const r of failed) lines.push(`- \`${r.kase.id}\` ${r.kase.desc}`);
@@ -114,9 +135,7 @@ export async function writeReport(
     "malformed PRIORITY on the already closed stream is ignored). Reported in `/tmp/h2-bugs.md`",
     "([server.ts] early RST_STREAM(NO_ERROR)).",
     "",
-    `This file was written by the run itself (${
-      options.splitWrites ? "one write per frame" : "one write per step"
-    }).`,
+    `The table is from the last run (${mode}).`,
   );
   await Deno.writeTextFile(path, lines.join("\n") + "\n");
 }
