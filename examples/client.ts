@@ -390,7 +390,11 @@ async function main(args: string[]): Promise<void> {
     await session.destroy(ErrorCode.CANCEL);
     Deno.exit(1);
   }
-  await session.close();
+  // Graceful close (GOAWAY, PING round trip, final GOAWAY), but never wait on a silent server.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), 5_000));
+  if (await Promise.race([session.close(), late]) === "late") await session.destroy();
+  clearTimeout(timer);
   try {
     conn.close();
   } catch {
