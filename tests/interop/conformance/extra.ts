@@ -3,7 +3,9 @@
  * or sharper than RFC 7540 (§3.4 first frame, §8.2.1 field validity, §8.5
  * CONNECT), the "where RFC 9113 wins" promises of API.md §5 (frame size
  * checked before the payload, stream-scoped errors leave the connection
- * usable), and HPACK dynamic-table state across requests (RFC 7541 §2.3, §4).
+ * usable), HPACK dynamic-table state across requests (RFC 7541 §2.3, §4),
+ * the server's HPACK encoder after SETTINGS_HEADER_TABLE_SIZE, and the
+ * server's send-side flow control.
  *
  * @module
  */
@@ -12,9 +14,11 @@ import {
   CaseFailure,
   type RawConn,
   show,
+  verifyConnectionClose,
   verifyConnectionError,
   verifyHeadersFrame,
   verifyPingAck,
+  verifySettingsAck,
   verifyStreamClose,
   verifyStreamError,
 } from "./client.ts";
@@ -101,6 +105,16 @@ export const EXTRA_CASES: Case[] = [
     async run(c) {
       await c.send(PREFACE, ping(ZERO8));
       await verifyConnectionError(c, E.PROTOCOL_ERROR);
+    },
+  },
+  {
+    id: "extra/3.4/2",
+    desc:
+      'Sends a preface that differs from "PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" in its last line',
+    rfc: "RFC 9113 §3.4: an invalid preface is a connection error; the connection ends",
+    async run(c) {
+      await c.send(bytes("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n"), settings());
+      await verifyConnectionClose(c);
     },
   },
   {
@@ -296,6 +310,72 @@ export const EXTRA_CASES: Case[] = [
       await responseBody(c, 1);
       await c.send(headers(3, concat(bytes("\x20"), common, bytes("\xbe")), { endStream: true }));
       await verifyConnectionError(c, E.COMPRESSION_ERROR);
+    },
+  },
+  {
+    id: "extra/hpack/3",
+    desc: "Sets SETTINGS_HEADER_TABLE_SIZE to 0, then sends a request",
+    rfc: "RFC 7541 §4.2: the server's next field block MUST start with a size update ≤ 0",
+    async run(c, env) {
+      await c.handshake();
+      await c.send(settings([S.HEADER_TABLE_SIZE, 0]));
+      await verifySettingsAck(c);
+      await c.send(headers(1, encodeHeaders(commonHeaders(env)), { endStream: true }));
+      const { frame: h, last } = await c.waitFrame(T.HEADERS, (f) => f.streamId === 1);
+      if (h === undefined) throw new CaseFailure(["HEADERS(stream=1)"], show(last));
+      let at = 0;
+      if (h.flags & 0x8) at += 1; // PADDED: pad length octet
+      if (h.flags & 0x20) at += 5; // PRIORITY fields
+      const first = h.payload[at];
+      // 0x20: "001" size-update prefix with a 5-bit value of 0.
+      if (first === 0x20) return;
+      throw new CaseFailure(
+        ["response field block starting with a dynamic table size update to 0 (0x20)"],
+        `first octet 0x${first?.toString(16)}`,
+      );
+    },
+  },
+  {
+    id: "extra/6.9.1/1",
+    desc: "Requests 100000 octets without WINDOW_UPDATE, then opens the windows",
+    rfc: "RFC 9113 §6.9.1, §4.2: ≤ 65535 octets before WINDOW_UPDATE; no DATA over MAX_FRAME_SIZE",
+    async run(c, env) {
+      await c.handshake();
+      const fields = commonHeaders(env).map(([n, v]): Field => [
+        n,
+        n === ":path" ? "/bytes/100000" : v,
+      ]);
+      await c.send(headers(1, encodeHeaders(fields), { endStream: true }));
+      let received = 0;
+      let opened = false;
+      while (true) {
+        const ev = await c.waitEvent(opened ? 2_000 : 500);
+        if (ev.kind === "timeout" && !opened) {
+          // The server stopped: exactly the initial windows' worth must have arrived.
+          if (received !== 65_535) {
+            throw new CaseFailure(
+              ["65535 octets, then a pause"],
+              `${received} octets, then a pause`,
+            );
+          }
+          c.closed = false; // our own pause, not the end of the case
+          await c.send(windowUpdate(0, 100_000), windowUpdate(1, 100_000));
+          opened = true;
+          continue;
+        }
+        if (ev.kind !== "frame") throw new CaseFailure(["DATA until END_STREAM"], show(ev));
+        const f = ev.frame;
+        if (f.type !== T.DATA || f.streamId !== 1) continue;
+        if (f.payload.length > 16_384) {
+          throw new CaseFailure(["DATA ≤ 16384 octets (our MAX_FRAME_SIZE)"], describe(f));
+        }
+        received += f.payload.length;
+        if (received > 65_535 && !opened) {
+          throw new CaseFailure(["at most 65535 octets before WINDOW_UPDATE"], `${received}`);
+        }
+        if (f.flags & 1) break;
+      }
+      if (received !== 100_000) throw new CaseFailure(["100000 octets"], `${received}`);
     },
   },
   {
