@@ -36,7 +36,7 @@ const CASES: Case[] = [
 const CASE_LIMIT_MS = 15_000;
 
 /** The outcome of one case. */
-export interface Outcome {
+interface Outcome {
   readonly kase: Case;
   readonly passed: boolean;
   readonly detail: string;

@@ -190,6 +190,7 @@ export class RawConn {
    * h2spec's `WaitEventByType`: waits until a frame of `type` arrives.
    *
    * @param type Frame type.
+   * @param match Further condition on the frame (e.g. its stream).
    * @returns The frame, or undefined, with the last other event seen.
    */
   async waitFrame(
