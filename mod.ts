@@ -35,3 +35,30 @@ export {
   validateInboundHeaders,
   validateOutboundHeaders,
 } from "./lib/fields.ts";
+export {
+  H2Connection,
+  type H2ConnectionOptions,
+  type SendDataOptions,
+  type SendHeadersOptions,
+} from "./lib/connection.ts";
+export { DEFAULT_LIMITS, type H2Limits } from "./lib/limits.ts";
+export {
+  type H2Body,
+  type H2SendOptions,
+  H2StreamsConnection,
+  type H2StreamsConnectOptions,
+  type H2StreamsOptions,
+  type H2Transport,
+  StreamResetError,
+} from "./lib/web_streams.ts";
+export {
+  type ClientRequestInit,
+  connect,
+  type ConnectOptions,
+  H2ClientSession,
+  H2RequestError,
+  type InformationalResponse,
+  type PushPromise,
+  trailers,
+} from "./lib/client.ts";
+export { Settings } from "./lib/settings.ts";
