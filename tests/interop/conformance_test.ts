@@ -12,9 +12,16 @@
  * `CONFORMANCE_REPORT=docs/conformance.md` it also writes the result table.
  */
 
+import assert from "node:assert/strict";
 import { startServer } from "./_server_helpers.ts";
-import { CaseFailure, RawConn } from "./conformance/client.ts";
-import type { Case, Env } from "./conformance/common.ts";
+import {
+  CaseFailure,
+  RawConn,
+  verifyHeadersFrame,
+  verifyStreamClose,
+} from "./conformance/client.ts";
+import { type Case, commonHeaders, type Env } from "./conformance/common.ts";
+import { encodeHeaders, headers } from "./conformance/wire.ts";
 import { GENERIC_CASES } from "./conformance/generic.ts";
 import { HTTP2_CONNECTION_CASES } from "./conformance/http2_connection.ts";
 import { HTTP2_FRAME_CASES } from "./conformance/http2_frames.ts";
@@ -31,6 +38,19 @@ const CASES: Case[] = [
   ...HTTP2_MESSAGE_CASES,
   ...EXTRA_CASES,
 ];
+
+/** A plain request on a fresh connection: the server survived the run. */
+const HEALTH_CHECK: Case = {
+  id: "health",
+  desc: "GET / after every case",
+  rfc: "RFC 9113 §8.1",
+  async run(c, env) {
+    await c.handshake();
+    await c.send(headers(1, encodeHeaders(commonHeaders(env)), { endStream: true }));
+    await verifyHeadersFrame(c, 1);
+    await verifyStreamClose(c);
+  },
+};
 
 /** A whole case (several 2 s waits at most) may not take longer than this. */
 const CASE_LIMIT_MS = 15_000;
@@ -109,6 +129,7 @@ Deno.test({
       SPLIT_WRITES ? "one write per frame" : "one write per step"
     }`;
     const outcomes: Outcome[] = [];
+    let status: Deno.CommandStatus | undefined;
     try {
       for (const kase of CASES) {
         const name = `${kase.id}: ${kase.desc}${kase.strict ? " (strict)" : ""}`;
@@ -120,8 +141,12 @@ Deno.test({
           }
         });
       }
+      await t.step("after every case, server.ts still answers a plain GET", async () => {
+        const outcome = await runCase(HEALTH_CHECK, env);
+        if (!outcome.passed) throw new Error(outcome.detail);
+      });
     } finally {
-      const status = await server.stop();
+      status = await server.stop();
       if (dir !== undefined) await Deno.remove(dir, { recursive: true });
       const passed = outcomes.filter((o) => o.passed).length;
       console.log(
@@ -130,5 +155,12 @@ Deno.test({
       const path = Deno.env.get("CONFORMANCE_REPORT");
       if (path !== undefined) await writeReport(path, outcomes, mode);
     }
+    // SIGTERM is a graceful shutdown (API.md §4): the malformed traffic above must not have
+    // left a connection or the process in a state that prevents a clean exit.
+    assert.equal(
+      status.code,
+      0,
+      `server.ts exit code after SIGTERM\n${server.stderr().slice(-2000)}`,
+    );
   },
 });
