@@ -65,7 +65,7 @@ export class FuzzFailure extends Error {
 }
 
 /** Process-wide counters of how often the deeper properties were actually exercised. */
-export const fuzzCounters = { hpackSyncChecks: 0 };
+export const fuzzCounters = { hpackSyncChecks: 0, windowChecks: 0 };
 
 /** Counters of a fuzz run. */
 export interface FuzzStats {
@@ -918,8 +918,20 @@ function checkHpackSync(s: RunState, conv: Conversation): void {
     expected.push([name, value]);
   });
   if (expected.length === 0) return;
-  const streamId = conv.nextOwn;
-  const last = w.headers(streamId, w.concat([w.block(w.GET), Uint8Array.from(refs)]), {
+  let streamId = conv.nextOwn;
+  let head: ReadonlyArray<readonly [string, string]> = w.GET;
+  if (s.role === "client") {
+    // Ask for one more response, and answer it with the references.
+    try {
+      streamId = s.conn.getNextAvailableStreamId();
+      s.conn.sendHeaders(streamId, w.GET, { endStream: true });
+    } catch (e) {
+      if (isAllowedApiError(e)) return;
+      throw e;
+    }
+    head = w.OK;
+  }
+  const last = w.headers(streamId, w.concat([w.block(head), Uint8Array.from(refs)]), {
     endStream: true,
   });
   let events: H2Event[];
@@ -935,12 +947,46 @@ function checkHpackSync(s: RunState, conv: Conversation): void {
     s.error = e; // another budget ended it: checkWire verifies the GOAWAY
     return;
   }
-  const request = events.find((e) => e.type === "RequestReceived" && e.streamId === streamId);
+  const kind = s.role === "server" ? "RequestReceived" : "ResponseReceived";
+  const request = events.find((e) => e.type === kind && e.streamId === streamId);
   if (request === undefined || !("headers" in request)) return; // refused for a budget: no claim
   fuzzCounters.hpackSyncChecks++;
-  const got = request.headers.slice(w.GET.length);
+  const got = request.headers.slice(head.length);
   if (JSON.stringify(got) !== JSON.stringify(expected)) {
     fail(`HPACK table out of sync: got ${JSON.stringify(got)}, model ${JSON.stringify(expected)}`);
+  }
+}
+
+/**
+ * RFC 9113 §6.9: "A receiver that receives a flow-controlled frame MUST always account for its
+ * contribution against the connection flow-control window" — on closed and reset streams too.
+ * For a well-formed input (chaos 0) the window must be 65535 + our WINDOW_UPDATE(0) increments
+ * − every DATA payload the peer sent (padding included).
+ */
+function checkConnectionWindow(s: RunState, input: Uint8Array): void {
+  let received = 0;
+  try {
+    for (const f of w.parseFrames(input, s.role === "server")) {
+      // After a GOAWAY with an error code the peer is gone (§5.4.1): the engine stops reading.
+      if (f.type === w.T.GOAWAY && w.goAwayInfo(f).errorCode !== 0) break;
+      if (f.type === w.T.DATA) received += f.payload.length;
+    }
+  } catch {
+    return; // not a whole number of frames: no model
+  }
+  let granted = 0;
+  for (const f of w.parseFrames(w.concat(s.wire), s.role === "client")) {
+    if (f.type === w.T.WINDOW_UPDATE && f.streamId === 0) {
+      granted += new DataView(f.payload.buffer, f.payload.byteOffset, 4).getUint32(0) & 0x7fff_ffff;
+    }
+  }
+  fuzzCounters.windowChecks++;
+  const expected = 65_535 + granted - received;
+  if (s.conn.inboundFlowControlWindow !== expected) {
+    fail(
+      `connection receive window ${s.conn.inboundFlowControlWindow}, expected ${expected} ` +
+        `(65535 + ${granted} granted − ${received} received)`,
+    );
   }
 }
 
@@ -1029,9 +1075,7 @@ export function runInput(
       if (d < 0.4) drain(s);
       else if (d < 0.45) drain(s, rng.int(64));
     }
-    if (s.error === undefined && chaos === 0 && role === "server" && !s.tableTouched) {
-      checkHpackSync(s, conv);
-    }
+    if (s.error === undefined && chaos === 0 && !s.tableTouched) checkHpackSync(s, conv);
     if (s.error !== undefined) {
       // The transport would close now; a stray late read must still be harmless.
       try {
@@ -1047,6 +1091,7 @@ export function runInput(
     }
     drain(s);
     checkWire(s);
+    if (s.error === undefined && chaos === 0) checkConnectionWindow(s, input);
   } catch (e) {
     const reason = e instanceof FuzzFailure
       ? e.message
