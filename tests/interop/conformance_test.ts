@@ -21,7 +21,7 @@ import {
   verifyStreamClose,
 } from "./conformance/client.ts";
 import { type Case, commonHeaders, type Env } from "./conformance/common.ts";
-import { encodeHeaders, headers } from "./conformance/wire.ts";
+import { describe, encodeHeaders, headers } from "./conformance/wire.ts";
 import { GENERIC_CASES } from "./conformance/generic.ts";
 import { HTTP2_CONNECTION_CASES } from "./conformance/http2_connection.ts";
 import { HTTP2_FRAME_CASES } from "./conformance/http2_frames.ts";
@@ -98,7 +98,11 @@ async function runCase(kase: Case, env: Env): Promise<Outcome> {
     ]);
     return { kase, passed: true, detail: "", notes: conn.notes, ms: performance.now() - started };
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const frames = conn.received.map(describe);
+    const seen = frames.length > 12 ? [...frames.slice(0, 12), "…"] : frames;
+    const detail = `${err instanceof Error ? err.message : String(err)}\n  received: ${
+      seen.join(", ") || "nothing"
+    }`;
     return { kase, passed: false, detail, notes: conn.notes, ms: performance.now() - started };
   } finally {
     clearTimeout(timer);
