@@ -199,11 +199,7 @@ export function sendData(
   core.outboundWindow -= size;
   stream.outboundWindow -= size;
   if (endStream) core.advance(stream, StreamInput.SEND_END_STREAM);
-  core.writer.data(
-    streamId,
-    data,
-    padLength === undefined ? { endStream } : { endStream, padLength },
-  );
+  core.writer.data(streamId, data, options); // same shape: no per-frame allocation
 }
 
 /** Sends PUSH_PROMISE; see `H2Connection.pushStream`. */
