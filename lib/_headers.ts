@@ -466,4 +466,4 @@ export function parsePriorityFieldValue(value: string): { urgency: number; incre
   return { urgency, incremental };
 }
 
-export { authorityOf };
+export { authorityOf, hasProtocolPseudoHeader };

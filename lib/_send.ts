@@ -34,7 +34,7 @@ import {
   StreamState,
 } from "./stream_state.ts";
 import { ConnectionCore } from "./_core.ts";
-import { authorityOf } from "./_headers.ts";
+import { authorityOf, hasProtocolPseudoHeader } from "./_headers.ts";
 
 /** Options of `H2Connection.sendHeaders`. */
 export interface SendHeadersOptions {
@@ -133,6 +133,16 @@ export function sendHeaders(
   if (stream !== undefined && stream.state === StreamState.RESERVED_LOCAL) {
     // RFC 9113 §5.1.2: a pushed stream counts once its HEADERS make it half-closed (remote).
     checkConcurrency(core);
+  }
+  // RFC 8441 §4: "A client MUST NOT send a :protocol pseudo-header field unless the server has
+  // sent SETTINGS_ENABLE_CONNECT_PROTOCOL with a value of 1."
+  if (
+    client && isNew && core.remote.enableConnectProtocol !== 1 &&
+    hasProtocolPseudoHeader(fields.fields)
+  ) {
+    throw new ProtocolError("The server did not enable extended CONNECT (RFC 8441)", {
+      detail: "connect_protocol_not_enabled",
+    });
   }
   const block = fields.sensitive === undefined
     ? core.encoder.encode(fields.fields)

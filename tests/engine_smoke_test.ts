@@ -341,3 +341,53 @@ Deno.test("ClosedStreams remembers how the most recent closed streams closed and
     }
   }
 });
+
+Deno.test("H2Connection negotiates extended CONNECT before :protocol is used (RFC 8441 §3, §4)", () => {
+  // RFC 8441 §4: ":protocol" only after the server sent SETTINGS_ENABLE_CONNECT_PROTOCOL=1.
+  const websocket: HeaderField[] = [
+    [":method", "CONNECT"],
+    [":protocol", "websocket"],
+    [":scheme", "https"],
+    [":authority", "example.com"],
+    [":path", "/chat"],
+  ];
+  const client = new H2Connection();
+  const server = new H2Connection({
+    clientSide: false,
+    settings: { [SettingCode.ENABLE_CONNECT_PROTOCOL]: 1 },
+  });
+  client.initiateConnection();
+  server.initiateConnection();
+  assert.throws(() => client.sendHeaders(1, websocket), ProtocolError);
+  pump(client, server);
+  assert.equal(client.remoteSettings.enableConnectProtocol, 1);
+  client.sendHeaders(1, websocket);
+  const seen = pump(client, server);
+  const request = seen.server.find((e) => e instanceof RequestReceived);
+  assert.deepEqual(request?.headers, websocket);
+});
+
+Deno.test("H2Connection refuses a :protocol request when extended CONNECT is off, as a stream error (RFC 8441 §4)", () => {
+  // RFC 8441 §4 and RFC 9113 §8.1.1: a malformed request is a stream error; the connection lives.
+  const client = new H2Connection({ validateOutboundHeaders: false });
+  const server = new H2Connection({ clientSide: false });
+  client.initiateConnection();
+  server.initiateConnection();
+  pump(client, server);
+  // Pretend the server enabled it, so the client sends :protocol anyway.
+  client.receiveData(Uint8Array.of(0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 1));
+  client.dataToSend();
+  client.sendHeaders(1, [
+    [":method", "CONNECT"],
+    [":protocol", "websocket"],
+    [":scheme", "https"],
+    [":authority", "example.com"],
+    [":path", "/chat"],
+  ]);
+  const events = server.receiveData(client.dataToSend());
+  const reset = events.find((e) => e instanceof StreamReset);
+  assert.equal(reset?.errorCode, ErrorCode.PROTOCOL_ERROR);
+  assert.equal(reset?.remoteReset, false);
+  client.sendHeaders(3, REQUEST, { endStream: true });
+  assert.ok(server.receiveData(client.dataToSend()).some((e) => e instanceof RequestReceived));
+});
