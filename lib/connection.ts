@@ -632,6 +632,28 @@ export class H2Connection {
    * final GOAWAY with the real last stream id is queued. Streams up to it
    * finish; new ones above it are ignored. `isClosed` turns true once no
    * stream is left. Calling it again, or after `closeConnection`, does nothing.
+   * The engine has no clock: if the PING ACK never comes, call
+   * `closeConnection()` after a timeout of your choosing.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { H2Connection } from "./connection.ts";
+   * import { ConnectionTerminated } from "./events.ts";
+   * const client = new H2Connection();
+   * const server = new H2Connection({ clientSide: false });
+   * client.initiateConnection();
+   * server.initiateConnection();
+   * server.receiveData(client.dataToSend());
+   * client.receiveData(server.dataToSend());
+   * server.startGracefulShutdown();
+   * const first = client.receiveData(server.dataToSend()); // GOAWAY(2^31-1) + PING
+   * assert.equal(first.find((e) => e instanceof ConnectionTerminated)?.lastStreamId, 2 ** 31 - 1);
+   * server.receiveData(client.dataToSend()); // the PING ACK
+   * const last = client.receiveData(server.dataToSend());
+   * assert.equal(last.find((e) => e instanceof ConnectionTerminated)?.lastStreamId, 0);
+   * assert.ok(server.isClosed);
+   * ```
    */
   startGracefulShutdown(): void {
     const core = this.#core;
