@@ -65,7 +65,7 @@ export class FuzzFailure extends Error {
 }
 
 /** Process-wide counters of how often the deeper properties were actually exercised. */
-export const fuzzCounters = { hpackSyncChecks: 0, windowChecks: 0 };
+export const fuzzCounters = { hpackSyncChecks: 0, windowChecks: 0, sendWindowChecks: 0 };
 
 /** Counters of a fuzz run. */
 export interface FuzzStats {
@@ -697,6 +697,8 @@ interface RunState {
   largerFrames: boolean;
   /** We called updateSettings (HEADER_TABLE_SIZE may have changed). */
   tableTouched: boolean;
+  /** The peer's windows as we model them (chaos 0 only). */
+  peerWindows: PeerWindows | undefined;
 }
 
 function drain(s: RunState, amount?: number): void {
@@ -817,11 +819,36 @@ function randomAction(s: RunState, rng: Rng): void {
             endStream: end,
           });}
         break;
-      case 1:
-        conn.sendData(sid, new Uint8Array(rng.int(rng.chance(0.1) ? 70_000 : 300)), {
-          endStream: end,
-        });
+      case 1: {
+        let size = rng.int(rng.chance(0.1) ? 70_000 : 300);
+        if (rng.chance(0.5)) {
+          // Probe the boundary the engine reports: exactly the window, or one octet more.
+          let window = -1;
+          try {
+            window = Math.min(conn.localFlowControlWindow(sid), conn.maxOutboundFrameSize);
+          } catch (e) {
+            if (!isAllowedApiError(e)) throw e;
+          }
+          if (window >= 0) size = rng.pick([window, window + 1, rng.int(window + 1)]);
+        }
+        const data = new Uint8Array(size);
+        conn.sendData(sid, data, { endStream: end });
+        // RFC 9113 §6.9.1: "The sender MUST NOT send a flow-controlled frame with a length that
+        // exceeds the space available in either of the flow-control windows advertised by the receiver."
+        const model = s.peerWindows;
+        if (model !== undefined) {
+          if (data.length > model.window(sid)) {
+            fail(
+              `sendData sent ${data.length} octets on stream ${sid}; the peer allowed ${
+                model.window(sid)
+              }`,
+            );
+          }
+          model.record(sid, data.length);
+          if (data.length > 0) fuzzCounters.sendWindowChecks++;
+        }
         break;
+      }
       case 2:
         conn.resetStream(sid, rng.int(14));
         break;
@@ -990,6 +1017,75 @@ function checkConnectionWindow(s: RunState, input: Uint8Array): void {
   }
 }
 
+/**
+ * Our own model of the peer's flow-control windows (what we may send), built from the input
+ * frames the engine has read so far (RFC 9113 §6.9.1, §6.9.2): per stream, the current
+ * SETTINGS_INITIAL_WINDOW_SIZE + its WINDOW_UPDATEs − what we sent on it; for the connection,
+ * 65535 + WINDOW_UPDATE(0)s − everything we sent. Only kept for well-formed (chaos 0) inputs.
+ */
+class PeerWindows {
+  initial = 65_535;
+  connection = 65_535;
+  readonly updates = new Map<number, number>();
+  readonly sent = new Map<number, number>();
+  readonly #frames: Array<{ end: number; frame: w.WireFrame }> = [];
+  #next = 0;
+  /** After a GOAWAY with an error the engine stops reading: the model stops too. */
+  #stopped = false;
+
+  constructor(input: Uint8Array, skipPreface: boolean) {
+    let offset = skipPreface && w.startsWithPreface(input) ? w.PREFACE.length : 0;
+    for (const frame of w.parseFrames(input.subarray(offset))) {
+      offset += 9 + frame.payload.length;
+      this.#frames.push({ end: offset, frame });
+    }
+  }
+
+  /** Applies the frames wholly inside the first `offset` input octets. */
+  advance(offset: number): void {
+    while (!this.#stopped && this.#next < this.#frames.length) {
+      const { end, frame } = this.#frames[this.#next]!;
+      if (end > offset) break;
+      this.#next++;
+      const view = new DataView(
+        frame.payload.buffer,
+        frame.payload.byteOffset,
+        frame.payload.length,
+      );
+      if (frame.type === w.T.SETTINGS && (frame.flags & w.F.ACK) === 0) {
+        for (let at = 0; at + 6 <= frame.payload.length; at += 6) {
+          if (view.getUint16(at) === 4) this.initial = view.getUint32(at + 2);
+        }
+      } else if (frame.type === w.T.WINDOW_UPDATE && frame.payload.length === 4) {
+        const increment = view.getUint32(0) & 0x7fff_ffff;
+        if (frame.streamId === 0) this.connection += increment;
+        else this.updates.set(frame.streamId, (this.updates.get(frame.streamId) ?? 0) + increment);
+      } else if (frame.type === w.T.GOAWAY && w.goAwayInfo(frame).errorCode !== 0) {
+        this.#stopped = true;
+      }
+    }
+  }
+
+  window(streamId: number): number {
+    const stream = this.initial + (this.updates.get(streamId) ?? 0) -
+      (this.sent.get(streamId) ?? 0);
+    return Math.min(stream, this.connection);
+  }
+
+  record(streamId: number, length: number): void {
+    this.sent.set(streamId, (this.sent.get(streamId) ?? 0) + length);
+    this.connection -= length;
+  }
+}
+
+function modelWindows(input: Uint8Array, role: Role): PeerWindows | undefined {
+  try {
+    return new PeerWindows(input, role === "server");
+  } catch {
+    return undefined; // not a whole number of frames
+  }
+}
+
 /** Runs one generated input; returns its state or throws a FuzzFailure. */
 export function runInput(
   role: Role,
@@ -1028,6 +1124,7 @@ export function runInput(
     lastRequest: 0,
     largerFrames: false,
     tableTouched: false,
+    peerWindows: chaos === 0 ? modelWindows(input, role) : undefined,
   };
   try {
     conn.initiateConnection();
@@ -1068,6 +1165,7 @@ export function runInput(
         break;
       }
       s.replyBytes += conn.outboundBufferSize - before;
+      s.peerWindows?.advance(offset);
       checkEvents(s, events);
       checkInvariants(s);
       if (rng.chance(0.3)) randomAction(s, rng);

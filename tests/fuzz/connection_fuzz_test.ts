@@ -25,13 +25,16 @@ for (const role of ["server", "client"] as const) {
       // RFC 9113 §5.4.1: a connection error ends with exactly one GOAWAY; anything else is an event.
       const syncBefore = fuzzCounters.hpackSyncChecks;
       const windowBefore = fuzzCounters.windowChecks;
+      const sendBefore = fuzzCounters.sendWindowChecks;
       const stats = runFuzz({ role, seed: SEED, runs: RUNS });
       const syncChecks = fuzzCounters.hpackSyncChecks - syncBefore;
       const windowChecks = fuzzCounters.windowChecks - windowBefore;
+      const sendChecks = fuzzCounters.sendWindowChecks - sendBefore;
       // The model-based properties must actually be exercised.
       if (RUNS >= 1_000) {
         assert.ok(syncChecks > RUNS / 100, `only ${syncChecks} HPACK sync checks`);
         assert.ok(windowChecks > RUNS / 50, `only ${windowChecks} window checks`);
+        assert.ok(sendChecks > RUNS / 200, `only ${sendChecks} send-window checks`);
       }
       assert.equal(stats.inputs, RUNS);
       // The generator must keep reaching both outcomes, or the pass proves little.
@@ -47,7 +50,7 @@ for (const role of ["server", "client"] as const) {
       console.log(
         `fuzz ${role}: seed ${SEED}, ${stats.inputs} inputs, ${stats.bytes} bytes, ` +
           `${stats.events} events, ${stats.connectionErrors} connection errors, ` +
-          `${syncChecks} HPACK sync checks, ${windowChecks} window checks in ` +
+          `${syncChecks} HPACK sync checks, ${windowChecks} window checks, ${sendChecks} send-window checks in ` +
           `${(stats.ms / 1000).toFixed(1)} s; top details: ${
             top.map(([k, n]) => `${k}=${n}`).join(" ")
           }`,
