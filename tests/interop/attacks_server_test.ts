@@ -716,9 +716,12 @@ Deno.test({
         );
       }
       const elapsed = Date.now() - started;
-      assert.ok(elapsed < 5_000, `closed after ${elapsed} ms`);
-      // A dribbler never got a whole preface through, so it saw no SETTINGS answer to its own.
+      assert.ok(elapsed >= 900 && elapsed < 5_000, `closed after ${elapsed} ms`);
       await drip;
+      // A dribbler never got its preface through (24 octets at 2.5/s > 1 s): nothing was acked.
+      for (const raw of dribblers) {
+        assert.ok(!raw.frames.some((f) => f.type === w.T.SETTINGS && (f.flags & w.F.ACK) !== 0));
+      }
       for (const raw of [...silent, ...dribblers]) await raw.finish();
     } finally {
       await server.stop();
@@ -764,6 +767,35 @@ Deno.test({
         `server peak RSS grew ${((hwm - baseline) / MiB).toFixed(1)} MiB`,
       );
       await raw.finish();
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "server.ts closes an idle connection after the preface with GOAWAY(NO_ERROR) at the idle timeout",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // RFC 9113 §6.8: an endpoint closing an idle connection says so with GOAWAY(NO_ERROR) first.
+    const server = await startServer(["--idle-timeout", "1", "--preface-timeout", "5"]);
+    try {
+      const idle = await Promise.all(Array.from({ length: 20 }, () => Raw.open(server.port)));
+      const started = Date.now();
+      for (const raw of idle) {
+        raw.startReading();
+        await raw.write(HELLO);
+      }
+      for (const raw of idle) {
+        assert.ok(await raw.until(() => raw.closed, 5_000), "idle connection left open");
+        assert.equal(raw.goAway()?.errorCode, w.E.NO_ERROR);
+      }
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed >= 900 && elapsed < 5_000, `closed after ${elapsed} ms`);
+      assert.ok((await probe(server.port)) < PROBE_DEADLINE_MS);
+      for (const raw of idle) await raw.finish();
     } finally {
       await server.stop();
     }
