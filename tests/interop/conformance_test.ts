@@ -10,10 +10,12 @@
  *
  * Run: `deno test --allow-all tests/interop/conformance_test.ts`; with
  * `CONFORMANCE_REPORT=docs/conformance.md` it also writes the result table.
+ * `CONFORMANCE_SUITE_CHECK=1` also runs the h2spec cases against nghttpd
+ * (nghttp2), a self-check of the suite's expectations.
  */
 
 import assert from "node:assert/strict";
-import { startServer } from "./_server_helpers.ts";
+import { requireTool, startServer } from "./_server_helpers.ts";
 import {
   CaseFailure,
   RawConn,
@@ -166,5 +168,61 @@ Deno.test({
       0,
       `server.ts exit code after SIGTERM\n${server.stderr().slice(-2000)}`,
     );
+  },
+});
+
+/**
+ * nghttpd's known deviations from h2spec's expectations, with what it does
+ * instead (so the self-check below stays meaningful for every other case).
+ */
+const NGHTTPD_DEVIATIONS = new Map<string, string>([
+  ["http2/5.1.1/2", "ignores HEADERS on stream 3 after stream 5 instead of a connection error"],
+]);
+
+Deno.test({
+  name: "the conformance suite's h2spec cases pass against nghttpd (suite self-check)",
+  ignore: Deno.env.get("CONFORMANCE_SUITE_CHECK") !== "1",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    // RFC 9113 / RFC 7541: the same cases against an independent, mature implementation
+    // (nghttp2's nghttpd) show that the suite's expectations are the RFC's, not our server's.
+    await requireTool("nghttpd", "apt-get install nghttp2-server");
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = listener.addr.port;
+    listener.close();
+    const docroot = await Deno.makeTempDir({ prefix: "conformance-nghttpd-" });
+    await Deno.writeTextFile(`${docroot}/index.html`, `<html>${"x".repeat(2_000)}</html>\n`);
+    const nghttpd = new Deno.Command("nghttpd", {
+      args: ["--no-tls", "-a", "127.0.0.1", "-d", docroot, String(port)],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      for (let i = 0; i < 50; i++) {
+        try {
+          (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      const env: Env = { port, authority: `127.0.0.1:${port}`, scheme: "http" };
+      for (const kase of CASES.filter((k) => !k.id.startsWith("extra/"))) {
+        const deviation = NGHTTPD_DEVIATIONS.get(kase.id);
+        await t.step(`${kase.id}: ${kase.desc}`, async () => {
+          const outcome = await runCase(kase, env);
+          if (deviation === undefined) {
+            if (!outcome.passed) throw new Error(`${kase.rfc}\n  ${outcome.detail}`);
+          } else {
+            assert.ok(!outcome.passed, `nghttpd no longer deviates (${deviation}): drop the entry`);
+          }
+        });
+      }
+    } finally {
+      nghttpd.kill("SIGTERM");
+      await nghttpd.status;
+      await Deno.remove(docroot, { recursive: true });
+    }
   },
 });
