@@ -22,7 +22,7 @@ import {
   verifyStreamClose,
   verifyStreamError,
 } from "./client.ts";
-import { type Case, commonHeaders, type Env, ZERO8 } from "./common.ts";
+import { type Case, commonHeaders, type Env, H2SPEC8, ZERO8 } from "./common.ts";
 import {
   bytes,
   concat,
@@ -39,6 +39,7 @@ import {
   hpackString,
   ping,
   PREFACE,
+  rstStream,
   S,
   settings,
   T,
@@ -376,6 +377,54 @@ export const EXTRA_CASES: Case[] = [
         if (f.flags & 1) break;
       }
       if (received !== 100_000) throw new CaseFailure(["100000 octets"], `${received}`);
+    },
+  },
+  {
+    id: "extra/6.2/1",
+    desc: "Sends a HEADERS frame with both PADDED and PRIORITY",
+    rfc: "RFC 9113 §6.2: Pad Length, then the priority fields, then the block, then padding",
+    async run(c, env) {
+      await c.handshake();
+      await c.send(headers(1, encodeHeaders(commonHeaders(env)), {
+        endStream: true,
+        padLength: 17,
+        priority: { dependsOn: 0, exclusive: true, weight: 200 },
+      }));
+      await verifyHeadersFrame(c, 1);
+    },
+  },
+  {
+    id: "extra/6.4/1",
+    desc: "Resets a large download after its first DATA frame, then sends a PING",
+    rfc: "RFC 9113 §5.1 closed: after RST_STREAM the server sends no more DATA on the stream",
+    async run(c, env) {
+      await c.handshake();
+      const fields = commonHeaders(env).map(([n, v]): Field => [
+        n,
+        n === ":path" ? "/bytes/1000000" : v,
+      ]);
+      // Open both windows wide, so only the RST_STREAM can stop the server.
+      await c.send(
+        settings([S.INITIAL_WINDOW_SIZE, 2 ** 31 - 1]),
+        windowUpdate(0, 2 ** 31 - 1 - 65_535),
+        headers(1, encodeHeaders(fields), { endStream: true }),
+      );
+      const { frame: first, last } = await c.waitFrame(T.DATA, (f) => f.streamId === 1);
+      if (first === undefined) throw new CaseFailure(["DATA(stream=1)"], show(last));
+      await c.send(rstStream(1, E.CANCEL), ping(H2SPEC8));
+      // Frames the server queued before reading the RST may still come, up to the PING ACK.
+      await verifyPingAck(c, H2SPEC8);
+      while (true) {
+        const ev = await c.waitEvent(500);
+        if (ev.kind === "timeout") return;
+        if (ev.kind === "closed") throw new CaseFailure(["connection stays open"], show(ev));
+        if (ev.frame.streamId === 1 && ev.frame.type !== T.PRIORITY) {
+          throw new CaseFailure(
+            ["nothing more on stream 1 after the PING ACK"],
+            describe(ev.frame),
+          );
+        }
+      }
     },
   },
   {
