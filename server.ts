@@ -703,11 +703,18 @@ async function main(): Promise<number> {
     return 2;
   }
   const options = cli.options;
-  if (cli.certFile !== undefined && cli.keyFile !== undefined) {
-    options.cert = await Deno.readTextFile(cli.certFile);
-    options.key = await Deno.readTextFile(cli.keyFile);
+  let server: Server;
+  try {
+    if (cli.certFile !== undefined && cli.keyFile !== undefined) {
+      options.cert = await Deno.readTextFile(cli.certFile);
+      options.key = await Deno.readTextFile(cli.keyFile);
+    }
+    server = serve(options);
+  } catch (error) {
+    // A missing file, a bad certificate, a port in use: one line, not a stack trace.
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
   }
-  const server = serve(options);
   const host = server.addr.hostname.includes(":")
     ? `[${server.addr.hostname}]`
     : server.addr.hostname;
