@@ -307,3 +307,128 @@ export async function waitForQuiet(
   }
   return busy;
 }
+
+/** Clock ticks per second of `/proc` CPU times (USER_HZ; 100 on Linux). */
+export const CLOCK_TICKS = 100;
+
+/**
+ * CPU time all CPUs spent busy since boot, in clock ticks (`/proc/stat`).
+ *
+ * @returns Busy ticks (user + nice + system + irq + softirq + steal).
+ */
+export function totalBusyTicks(): number {
+  const line = Deno.readTextFileSync("/proc/stat").split("\n", 1)[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  return (v[0] ?? 0) + (v[1] ?? 0) + (v[2] ?? 0) + (v[5] ?? 0) + (v[6] ?? 0) + (v[7] ?? 0);
+}
+
+/**
+ * CPU time a process (all its threads) has used, in clock ticks.
+ *
+ * @param pid The process.
+ * @returns utime + stime, or undefined when it is gone.
+ */
+export function processTicks(pid: number): number | undefined {
+  try {
+    const text = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    // Fields after the name start at field 3 (state): utime is field 14, stime 15.
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Follows a process's CPU time while it runs (sampling every 50 ms, since
+ * `/proc/PID` vanishes at exit), for telling our CPU use from other work's.
+ *
+ * @param pid The process.
+ * @returns `stop()` returning the last ticks seen.
+ */
+export function followTicks(pid: number): { stop(): number } {
+  let last = processTicks(pid) ?? 0;
+  const timer = setInterval(() => {
+    last = processTicks(pid) ?? last;
+  }, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      last = processTicks(pid) ?? last;
+      return last;
+    },
+  };
+}
+
+const LOCK = "/tmp/h2-bench-load.lock";
+
+function lockHolder(): number | undefined {
+  try {
+    const pid = Number(Deno.readTextFileSync(LOCK).trim());
+    return pid > 0 && exists(`/proc/${pid}`) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function exists(file: string): boolean {
+  try {
+    Deno.statSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Takes the machine-wide harness lock (`/tmp/h2-bench-load.lock`), so two load
+ * runs (the machine is shared) never pin servers to the same core at once.
+ * Waits, bounded, while another live harness holds it; a stale lock is taken over.
+ *
+ * @param maxWaitMs How long to wait for another run to finish.
+ * @param onWait Called once when the lock is busy, with the holder's PID.
+ * @returns `release()`, idempotent.
+ * @throws {Error} When the lock is still held after `maxWaitMs`.
+ */
+export async function takeLock(
+  maxWaitMs: number,
+  onWait: (pid: number) => void,
+): Promise<{ release(): void }> {
+  const deadline = Date.now() + maxWaitMs;
+  let told = false;
+  for (;;) {
+    try {
+      Deno.writeTextFileSync(LOCK, `${Deno.pid}\n`, { createNew: true });
+      let held = true;
+      return {
+        release() {
+          if (!held) return;
+          held = false;
+          try {
+            if (Number(Deno.readTextFileSync(LOCK).trim()) === Deno.pid) Deno.removeSync(LOCK);
+          } catch {
+            // already gone
+          }
+        },
+      };
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+    const holder = lockHolder();
+    if (holder === undefined) {
+      // The holder died without releasing it.
+      try {
+        Deno.removeSync(LOCK);
+      } catch {
+        // someone else took it over first
+      }
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`another bench/load.ts (PID ${holder}) still holds ${LOCK}`);
+    }
+    if (!told) onWait(holder);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
