@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { bounded } from "./interop/_server_helpers.ts";
 import { headersJson, MAX_BYTES, parseCommandLine, serve, SERVER_NAME } from "../server.ts";
 import type { ServeOptions, Server } from "../server.ts";
 import { H2StreamsConnection } from "../lib/web_streams.ts";
@@ -91,248 +92,279 @@ async function readAll(conn: Deno.Conn, ms = 5_000): Promise<Uint8Array> {
   return new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer());
 }
 
-Deno.test("serve() echoes the request fields as JSON in received order, like the h2 tutorial", async () => {
-  await withServer({}, async (server) => {
-    const { conn, h2 } = await connect(server);
-    const headers = requestFields(server, "GET", "/anything?x=1", [["user-agent", "test"], [
-      "x-a",
-      "1",
-    ]]);
-    const response = await fetchH2(h2, headers);
-    assert.equal(field(response.headers, ":status"), "200");
-    assert.equal(field(response.headers, "content-type"), "application/json");
-    assert.equal(field(response.headers, "server"), SERVER_NAME);
-    assert.equal(field(response.headers, "content-length"), String(response.body.length));
-    const text = decoder.decode(response.body);
-    assert.equal(text, headersJson(headers));
-    assert.deepEqual(Object.entries(JSON.parse(text)), headers.map(([n, v]) => [n, v]));
-    await h2.close();
-    closeQuietly(conn);
-  });
-});
-
-Deno.test("headersJson prints what Python's json.dumps(dict(headers)) prints", () => {
-  assert.equal(
-    headersJson([[":method", "GET"], ["x", "1"], ["x", "2"], ["q", 'a"\u00e9']]),
-    '{":method": "GET", "x": "2", "q": "a\\"\\u00e9"}',
-  );
-});
-
-Deno.test("serve() answers GET /bytes/N with N octets and rejects N above 64 MiB", async (t) => {
-  await withServer({}, async (server) => {
-    const { conn, h2 } = await connect(server);
-    for (const size of [0, 1, 65_536, 200_001]) {
-      await t.step(`N = ${size}`, async () => {
-        const response = await fetchH2(h2, requestFields(server, "GET", `/bytes/${size}`));
-        assert.equal(field(response.headers, ":status"), "200");
-        assert.equal(field(response.headers, "content-type"), "application/octet-stream");
-        assert.equal(field(response.headers, "content-length"), String(size));
-        assert.equal(response.body.length, size);
-        for (let i = 0; i < size; i++) {
-          if (response.body[i] !== (i & 0xff)) assert.fail(`octet ${i} is ${response.body[i]}`);
-        }
-      });
-    }
-    for (
-      const path of [`/bytes/${MAX_BYTES + 1}`, "/bytes/-1", "/bytes/abc", "/bytes/99999999999"]
-    ) {
-      await t.step(`${path} is a 400`, async () => {
-        const response = await fetchH2(h2, requestFields(server, "GET", path));
-        assert.equal(field(response.headers, ":status"), "400");
-      });
-    }
-    await h2.close();
-    closeQuietly(conn);
-  });
-});
-
-Deno.test("serve() answers POST /echo-size with the number of body octets received", async () => {
-  await withServer({}, async (server) => {
-    const { conn, h2 } = await connect(server);
-    const body = new Uint8Array(3 * 1024 * 1024 + 7);
-    const response = await fetchH2(h2, requestFields(server, "POST", "/echo-size"), body);
-    assert.equal(field(response.headers, ":status"), "200");
-    assert.deepEqual(JSON.parse(decoder.decode(response.body)), { received: body.length });
-    const empty = await fetchH2(h2, requestFields(server, "POST", "/echo-size"));
-    assert.deepEqual(JSON.parse(decoder.decode(empty.body)), { received: 0 });
-    await h2.close();
-    closeQuietly(conn);
-  });
-});
-
-Deno.test("serve() answers a plain HTTP/1.1 request with 505 and closes", async () => {
-  await withServer({}, async (server) => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
-    await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    const text = decoder.decode(await readAll(conn));
-    assert.match(text, /^HTTP\/1\.1 505 /);
-    assert.match(text, /HTTP\/2/);
-    assert.match(text, /connection: close/i);
-    closeQuietly(conn);
-  });
-});
-
-Deno.test("serve() upgrades an HTTP/1.1 request with Upgrade: h2c and answers it on stream 1 (RFC 7540 §3.2)", async () => {
-  await withServer({}, async (server) => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
-    const client = new H2Connection({ clientSide: true });
-    const settings = client.initiateUpgradeConnection();
-    assert.equal(typeof settings, "string");
-    await conn.write(new TextEncoder().encode(
-      `GET /upgraded HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n` +
-        `Upgrade: h2c\r\nHTTP2-Settings: ${settings}\r\nUser-Agent: t\r\n\r\n`,
-    ));
-    const reader = conn.readable.getReader();
-    let buffered = new Uint8Array(0);
-    let end = -1;
-    while (end < 0) {
-      const { value, done } = await reader.read();
-      assert.ok(!done, "closed before the 101");
-      const joined = new Uint8Array(buffered.length + value.length);
-      joined.set(buffered);
-      joined.set(value, buffered.length);
-      buffered = joined;
-      end = decoder.decode(buffered).indexOf("\r\n\r\n");
-    }
-    assert.match(decoder.decode(buffered.subarray(0, end)), /^HTTP\/1\.1 101 /);
-    await conn.write(client.dataToSend());
-    const events: H2Event[] = [];
-    let body = "";
-    let chunk = buffered.subarray(end + 4);
-    while (true) {
-      const batch = client.receiveData(chunk);
-      for (const event of batch) {
-        if (event.type === "DataReceived") {
-          body += decoder.decode(event.data);
-          client.acknowledgeReceivedData(event.flowControlledLength, 1);
-        }
-      }
-      events.push(...batch);
-      await conn.write(client.dataToSend());
-      if (events.some((e) => e.type === "StreamEnded" && e.streamId === 1)) break;
-      const { value, done } = await reader.read();
-      assert.ok(!done, "closed before the response");
-      chunk = value;
-    }
-    const response = events.find((e) => e.type === "ResponseReceived");
-    assert.ok(response?.type === "ResponseReceived" && response.streamId === 1);
-    assert.equal(field(response.headers, ":status"), "200");
-    const echoed = JSON.parse(body);
-    assert.equal(echoed[":path"], "/upgraded");
-    assert.equal(echoed[":method"], "GET");
-    assert.equal(echoed["user-agent"], "t");
-    assert.equal(echoed["upgrade"], undefined, "hop-by-hop fields are not forwarded");
-    reader.releaseLock();
-    closeQuietly(conn);
-  });
-});
-
-Deno.test("serve() closes a connection that does not send the preface in time (slowloris)", async (t) => {
-  await withServer({ prefaceTimeout: 200 }, async (server) => {
-    for (
-      const [name, bytes] of [["nothing", ""], ["half a preface", "PRI * HTTP/2.0\r\n"]] as const
-    ) {
-      await t.step(name, async () => {
-        const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
-        if (bytes !== "") await conn.write(new TextEncoder().encode(bytes));
-        const started = performance.now();
-        const received = await readAll(conn, 3_000);
-        const elapsed = performance.now() - started;
-        assert.ok(elapsed >= 150 && elapsed < 2_000, `closed after ${elapsed} ms`);
-        assert.equal(received.length, 0);
-        try {
-          closeQuietly(conn);
-        } catch { /* closed */ }
-      });
-    }
-  });
-});
-
-Deno.test("serve() closes an idle HTTP/2 connection with GOAWAY(NO_ERROR)", async () => {
-  await withServer({ idleTimeout: 300 }, async (server) => {
-    const { conn, h2 } = await connect(server);
-    await fetchH2(h2, requestFields(server, "GET", "/"));
-    const started = performance.now();
-    let goAway: H2Event | undefined;
-    for await (const event of h2) if (event.type === "ConnectionTerminated") goAway = event;
-    await h2.closed;
-    const elapsed = performance.now() - started;
-    assert.ok(goAway?.type === "ConnectionTerminated" && goAway.errorCode === ErrorCode.NO_ERROR);
-    assert.ok(elapsed >= 200 && elapsed < 3_000, `closed after ${elapsed} ms`);
-    closeQuietly(conn);
-  });
-});
-
-Deno.test("serve() shutdown lets in-flight streams finish, refuses nothing accepted, then resolves finished", async () => {
-  const server = serve({ port: 0, hostname: "127.0.0.1" });
-  const { conn, h2 } = await connect(server);
-  const size = 8 * 1024 * 1024;
-  const ids = [0, 1, 2].map(() =>
-    h2.request(requestFields(server, "GET", `/bytes/${size}`)).streamId
-  );
-  const bodies = new Map<number, Promise<number>>();
-  for await (const event of h2) {
-    if (event.type !== "ResponseReceived") continue;
-    const body = h2.responseBody(event.streamId);
-    const length = (async () => {
-      let n = 0;
-      for await (const chunk of body) n += chunk.length;
-      return n;
-    })();
-    length.catch(() => {}); // awaited below; a failure must fail the test there, not crash it
-    bodies.set(event.streamId, length);
-    if (bodies.size === ids.length) break;
-  }
-  const stopped = server.shutdown();
-  for (const id of ids) assert.equal(await bodies.get(id), size);
-  await stopped;
-  await server.finished;
-  await h2.closed;
-  closeQuietly(conn);
-});
-
-Deno.test("serve() keeps connections independent: a protocol error on one leaves the others working", async () => {
-  await withServer({}, async (server) => {
-    const good = await connect(server);
-    const bad = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
-    // RFC 9113 §3.4: the first frame after the preface must be SETTINGS.
-    await bad.write(frames.raw(frames.preface(), frames.ping()).toBytes());
-    const reply = parseFrames(await readAll(bad, 3_000));
-    // The server's SETTINGS (and WINDOW_UPDATE), then a GOAWAY(PROTOCOL_ERROR), then EOF.
-    const last = reply.at(-1)!;
-    assert.equal(last.type, 0x7);
-    assert.equal(new DataView(last.payload.buffer).getUint32(4), ErrorCode.PROTOCOL_ERROR);
-    const response = await fetchH2(good.h2, requestFields(server, "GET", "/still-fine"));
-    assert.equal(field(response.headers, ":status"), "200");
-    closeQuietly(bad);
-    await good.h2.close();
-    closeQuietly(good.conn);
-  });
-});
-
-Deno.test("parseCommandLine accepts the documented flags and rejects the rest", async (t) => {
-  assert.deepEqual(parseCommandLine(["--port", "0", "--hostname", "127.0.0.1"]), {
-    options: { port: 0, hostname: "127.0.0.1" },
-  });
-  assert.deepEqual(parseCommandLine(["--preface-timeout", "2.5"]), {
-    options: { prefaceTimeout: 2_500 },
-  });
-  assert.deepEqual(parseCommandLine(["--help"]), { help: true });
-  for (
-    const args of [
-      ["--nope"],
-      ["--port", "x"],
-      ["--port", "70000"],
-      ["--cert", "a.pem"],
-      ["extra"],
-      [
-        "--idle-timeout",
-        "-1",
-      ],
-    ]
-  ) {
-    await t.step(args.join(" "), () => {
-      assert.ok("error" in parseCommandLine(args));
+Deno.test(
+  "serve() echoes the request fields as JSON in received order, like the h2 tutorial",
+  bounded(async () => {
+    await withServer({}, async (server) => {
+      const { conn, h2 } = await connect(server);
+      const extra: HeaderField[] = [["user-agent", "test"], ["x-a", "1"]];
+      const headers = requestFields(server, "GET", "/anything?x=1", extra);
+      const response = await fetchH2(h2, headers);
+      assert.equal(field(response.headers, ":status"), "200");
+      assert.equal(field(response.headers, "content-type"), "application/json");
+      assert.equal(field(response.headers, "server"), SERVER_NAME);
+      assert.equal(field(response.headers, "content-length"), String(response.body.length));
+      const text = decoder.decode(response.body);
+      assert.equal(text, headersJson(headers));
+      assert.deepEqual(Object.entries(JSON.parse(text)), headers.map(([n, v]) => [n, v]));
+      await h2.close();
+      closeQuietly(conn);
     });
-  }
-});
+  }),
+);
+
+Deno.test(
+  "headersJson prints what Python's json.dumps(dict(headers)) prints",
+  bounded(() => {
+    assert.equal(
+      headersJson([[":method", "GET"], ["x", "1"], ["x", "2"], ["q", 'a"\u00e9']]),
+      '{":method": "GET", "x": "2", "q": "a\\"\\u00e9"}',
+    );
+  }),
+);
+
+Deno.test(
+  "serve() answers GET /bytes/N with N octets and rejects N above 64 MiB",
+  bounded(async (t) => {
+    await withServer({}, async (server) => {
+      const { conn, h2 } = await connect(server);
+      for (const size of [0, 1, 65_536, 200_001]) {
+        await t.step(`N = ${size}`, async () => {
+          const response = await fetchH2(h2, requestFields(server, "GET", `/bytes/${size}`));
+          assert.equal(field(response.headers, ":status"), "200");
+          assert.equal(field(response.headers, "content-type"), "application/octet-stream");
+          assert.equal(field(response.headers, "content-length"), String(size));
+          assert.equal(response.body.length, size);
+          for (let i = 0; i < size; i++) {
+            if (response.body[i] !== (i & 0xff)) assert.fail(`octet ${i} is ${response.body[i]}`);
+          }
+        });
+      }
+      for (
+        const path of [`/bytes/${MAX_BYTES + 1}`, "/bytes/-1", "/bytes/abc", "/bytes/99999999999"]
+      ) {
+        await t.step(`${path} is a 400`, async () => {
+          const response = await fetchH2(h2, requestFields(server, "GET", path));
+          assert.equal(field(response.headers, ":status"), "400");
+        });
+      }
+      await h2.close();
+      closeQuietly(conn);
+    });
+  }),
+);
+
+Deno.test(
+  "serve() answers POST /echo-size with the number of body octets received",
+  bounded(async () => {
+    await withServer({}, async (server) => {
+      const { conn, h2 } = await connect(server);
+      const body = new Uint8Array(3 * 1024 * 1024 + 7);
+      const response = await fetchH2(h2, requestFields(server, "POST", "/echo-size"), body);
+      assert.equal(field(response.headers, ":status"), "200");
+      assert.deepEqual(JSON.parse(decoder.decode(response.body)), { received: body.length });
+      const empty = await fetchH2(h2, requestFields(server, "POST", "/echo-size"));
+      assert.deepEqual(JSON.parse(decoder.decode(empty.body)), { received: 0 });
+      await h2.close();
+      closeQuietly(conn);
+    });
+  }),
+);
+
+Deno.test(
+  "serve() answers a plain HTTP/1.1 request with 505 and closes",
+  bounded(async () => {
+    await withServer({}, async (server) => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+      await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const text = decoder.decode(await readAll(conn));
+      assert.match(text, /^HTTP\/1\.1 505 /);
+      assert.match(text, /HTTP\/2/);
+      assert.match(text, /connection: close/i);
+      closeQuietly(conn);
+    });
+  }),
+);
+
+Deno.test(
+  "serve() upgrades an HTTP/1.1 request with Upgrade: h2c and answers it on stream 1 (RFC 7540 §3.2)",
+  bounded(async () => {
+    await withServer({}, async (server) => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+      const client = new H2Connection({ clientSide: true });
+      const settings = client.initiateUpgradeConnection();
+      assert.equal(typeof settings, "string");
+      await conn.write(new TextEncoder().encode(
+        `GET /upgraded HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n` +
+          `Upgrade: h2c\r\nHTTP2-Settings: ${settings}\r\nUser-Agent: t\r\n\r\n`,
+      ));
+      const reader = conn.readable.getReader();
+      let buffered = new Uint8Array(0);
+      let end = -1;
+      while (end < 0) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, "closed before the 101");
+        const joined = new Uint8Array(buffered.length + value.length);
+        joined.set(buffered);
+        joined.set(value, buffered.length);
+        buffered = joined;
+        end = decoder.decode(buffered).indexOf("\r\n\r\n");
+      }
+      assert.match(decoder.decode(buffered.subarray(0, end)), /^HTTP\/1\.1 101 /);
+      await conn.write(client.dataToSend());
+      const events: H2Event[] = [];
+      let body = "";
+      let chunk = buffered.subarray(end + 4);
+      while (true) {
+        const batch = client.receiveData(chunk);
+        for (const event of batch) {
+          if (event.type === "DataReceived") {
+            body += decoder.decode(event.data);
+            client.acknowledgeReceivedData(event.flowControlledLength, 1);
+          }
+        }
+        events.push(...batch);
+        await conn.write(client.dataToSend());
+        if (events.some((e) => e.type === "StreamEnded" && e.streamId === 1)) break;
+        const { value, done } = await reader.read();
+        assert.ok(!done, "closed before the response");
+        chunk = value;
+      }
+      const response = events.find((e) => e.type === "ResponseReceived");
+      assert.ok(response?.type === "ResponseReceived" && response.streamId === 1);
+      assert.equal(field(response.headers, ":status"), "200");
+      const echoed = JSON.parse(body);
+      assert.equal(echoed[":path"], "/upgraded");
+      assert.equal(echoed[":method"], "GET");
+      assert.equal(echoed["user-agent"], "t");
+      assert.equal(echoed["upgrade"], undefined, "hop-by-hop fields are not forwarded");
+      reader.releaseLock();
+      closeQuietly(conn);
+    });
+  }),
+);
+
+Deno.test(
+  "serve() closes a connection that does not send the preface in time (slowloris)",
+  bounded(async (t) => {
+    await withServer({ prefaceTimeout: 200 }, async (server) => {
+      for (
+        const [name, bytes] of [["nothing", ""], ["half a preface", "PRI * HTTP/2.0\r\n"]] as const
+      ) {
+        await t.step(name, async () => {
+          const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+          if (bytes !== "") await conn.write(new TextEncoder().encode(bytes));
+          const started = performance.now();
+          const received = await readAll(conn, 3_000);
+          const elapsed = performance.now() - started;
+          assert.ok(elapsed >= 150 && elapsed < 2_000, `closed after ${elapsed} ms`);
+          assert.equal(received.length, 0);
+          try {
+            closeQuietly(conn);
+          } catch { /* closed */ }
+        });
+      }
+    });
+  }),
+);
+
+Deno.test(
+  "serve() closes an idle HTTP/2 connection with GOAWAY(NO_ERROR)",
+  bounded(async () => {
+    await withServer({ idleTimeout: 300 }, async (server) => {
+      const { conn, h2 } = await connect(server);
+      await fetchH2(h2, requestFields(server, "GET", "/"));
+      const started = performance.now();
+      let goAway: H2Event | undefined;
+      for await (const event of h2) if (event.type === "ConnectionTerminated") goAway = event;
+      await h2.closed;
+      const elapsed = performance.now() - started;
+      assert.ok(goAway?.type === "ConnectionTerminated" && goAway.errorCode === ErrorCode.NO_ERROR);
+      assert.ok(elapsed >= 200 && elapsed < 3_000, `closed after ${elapsed} ms`);
+      closeQuietly(conn);
+    });
+  }),
+);
+
+Deno.test(
+  "serve() shutdown lets in-flight streams finish, refuses nothing accepted, then resolves finished",
+  bounded(async () => {
+    const server = serve({ port: 0, hostname: "127.0.0.1" });
+    const { conn, h2 } = await connect(server);
+    const size = 8 * 1024 * 1024;
+    const ids = [0, 1, 2].map(() =>
+      h2.request(requestFields(server, "GET", `/bytes/${size}`)).streamId
+    );
+    const bodies = new Map<number, Promise<number>>();
+    for await (const event of h2) {
+      if (event.type !== "ResponseReceived") continue;
+      const body = h2.responseBody(event.streamId);
+      const length = (async () => {
+        let n = 0;
+        for await (const chunk of body) n += chunk.length;
+        return n;
+      })();
+      length.catch(() => {}); // awaited below; a failure must fail the test there, not crash it
+      bodies.set(event.streamId, length);
+      if (bodies.size === ids.length) break;
+    }
+    const stopped = server.shutdown();
+    for (const id of ids) assert.equal(await bodies.get(id), size);
+    await stopped;
+    await server.finished;
+    await h2.closed;
+    closeQuietly(conn);
+  }),
+);
+
+Deno.test(
+  "serve() keeps connections independent: a protocol error on one leaves the others working",
+  bounded(async () => {
+    await withServer({}, async (server) => {
+      const good = await connect(server);
+      const bad = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+      // RFC 9113 §3.4: the first frame after the preface must be SETTINGS.
+      await bad.write(frames.raw(frames.preface(), frames.ping()).toBytes());
+      const reply = parseFrames(await readAll(bad, 3_000));
+      // The server's SETTINGS (and WINDOW_UPDATE), then a GOAWAY(PROTOCOL_ERROR), then EOF.
+      const last = reply.at(-1)!;
+      assert.equal(last.type, 0x7);
+      assert.equal(new DataView(last.payload.buffer).getUint32(4), ErrorCode.PROTOCOL_ERROR);
+      const response = await fetchH2(good.h2, requestFields(server, "GET", "/still-fine"));
+      assert.equal(field(response.headers, ":status"), "200");
+      closeQuietly(bad);
+      await good.h2.close();
+      closeQuietly(good.conn);
+    });
+  }),
+);
+
+Deno.test(
+  "parseCommandLine accepts the documented flags and rejects the rest",
+  bounded(async (t) => {
+    assert.deepEqual(parseCommandLine(["--port", "0", "--hostname", "127.0.0.1"]), {
+      options: { port: 0, hostname: "127.0.0.1" },
+    });
+    assert.deepEqual(parseCommandLine(["--preface-timeout", "2.5"]), {
+      options: { prefaceTimeout: 2_500 },
+    });
+    assert.deepEqual(parseCommandLine(["--help"]), { help: true });
+    for (
+      const args of [
+        ["--nope"],
+        ["--port", "x"],
+        ["--port", "70000"],
+        ["--cert", "a.pem"],
+        ["extra"],
+        [
+          "--idle-timeout",
+          "-1",
+        ],
+      ]
+    ) {
+      await t.step(args.join(" "), () => {
+        assert.ok("error" in parseCommandLine(args));
+      });
+    }
+  }),
+);

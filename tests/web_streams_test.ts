@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { bounded } from "./interop/_server_helpers.ts";
 import { H2StreamsConnection, StreamResetError } from "../lib/web_streams.ts";
 import type { H2StreamsConnectOptions, H2Transport } from "../lib/web_streams.ts";
 import { ErrorCode, H2Error } from "../lib/errors.ts";
@@ -103,140 +104,152 @@ function waitFor(predicate: () => boolean, what: string, ms = 5_000): Promise<vo
   });
 }
 
-Deno.test("H2StreamsConnection carries a request body and a response with trailers (RFC 9113 §8.1)", async () => {
-  const { client, server } = pair({
-    onEvent(event) {
-      if (event.type !== "RequestReceived") return;
-      void (async () => {
-        const text = await new Response(server.requestBody(event.streamId)).text();
-        const body = new TextEncoder().encode(`got ${text.length}: ${text}`);
-        await server.respond(
-          event.streamId,
-          [[":status", "200"], ["x-path", event.headers[3]![1]]],
-          body,
-          {
-            trailers: [["x-checksum", "abc"]],
+Deno.test(
+  "H2StreamsConnection carries a request body and a response with trailers (RFC 9113 §8.1)",
+  bounded(async () => {
+    const { client, server } = pair({
+      onEvent(event) {
+        if (event.type !== "RequestReceived") return;
+        void (async () => {
+          const text = await new Response(server.requestBody(event.streamId)).text();
+          const body = new TextEncoder().encode(`got ${text.length}: ${text}`);
+          await server.respond(
+            event.streamId,
+            [[":status", "200"], ["x-path", event.headers[3]![1]]],
+            body,
+            {
+              trailers: [["x-checksum", "abc"]],
+            },
+          );
+        })();
+      },
+    });
+    const { streamId, sent } = client.request(POST, new TextEncoder().encode("hello h2"));
+    assert.equal(await sent, true);
+    const response = await next(client, "ResponseReceived");
+    assert.equal(response.streamId, streamId);
+    assert.deepEqual(response.headers.slice(0, 2), [[":status", "200"], ["x-path", "/upload"]]);
+    const trailers = next(client, "TrailersReceived");
+    assert.equal(await new Response(client.responseBody(streamId)).text(), "got 8: hello h2");
+    assert.deepEqual((await trailers).headers, [["x-checksum", "abc"]]);
+    await client.close();
+    await server.closed;
+    assert.equal(server.error, undefined);
+  }),
+);
+
+Deno.test(
+  "H2StreamsConnection serves many concurrent streams on one connection",
+  bounded(async () => {
+    const { client, server } = pair({
+      onEvent(event) {
+        if (event.type === "RequestReceived") {
+          const path = event.headers.find(([name]) => name === ":path")![1];
+          void server.respond(event.streamId, [[":status", "200"]], new TextEncoder().encode(path));
+        }
+      },
+    });
+    const ids = new Map<number, string>();
+    for (let i = 0; i < 50; i++) {
+      const path = `/item/${i}`;
+      const { streamId } = client.request([...GET.slice(0, 3), [":path", path]]);
+      ids.set(streamId, path);
+    }
+    let seen = 0;
+    for await (const event of client) {
+      if (event.type !== "ResponseReceived") continue;
+      assert.equal(
+        await new Response(client.responseBody(event.streamId)).text(),
+        ids.get(event.streamId),
+      );
+      if (++seen === ids.size) break;
+    }
+    await client.close();
+    await server.closed;
+  }),
+);
+
+Deno.test(
+  "H2StreamsConnection moves a 64 MiB body through 64 KiB windows intact (RFC 9113 §6.9)",
+  bounded(async () => {
+    const size = 64 * 1024 * 1024;
+    const source = patternSource(size);
+    const { client, server } = pair({
+      onEvent(event) {
+        if (event.type === "RequestReceived") {
+          void server.respond(event.streamId, [[":status", "200"]], source.stream);
+        }
+      },
+    }, { streamWindow: 65_535, connectionWindow: 65_535 });
+    const { streamId } = client.request(GET);
+    await next(client, "ResponseReceived");
+    assert.equal(await readPattern(client.responseBody(streamId)), size);
+    await client.close();
+    await server.closed;
+  }),
+);
+
+Deno.test(
+  "H2StreamsConnection keeps memory bounded when the receiver does not read (RFC 9113 §5.2)",
+  bounded(async (t) => {
+    await t.step(
+      "response body: the server pulls at most window + send buffer from its source",
+      async () => {
+        const source = patternSource(32 * 1024 * 1024, 16_384);
+        const { client, server } = pair({
+          onEvent(event) {
+            if (event.type === "RequestReceived") {
+              void server.respond(event.streamId, [[":status", "200"]], source.stream);
+            }
           },
+        }, { streamWindow: 65_535, connectionWindow: 65_535 });
+        const { streamId } = client.request(GET);
+        await next(client, "ResponseReceived");
+        // Give the server every chance to over-produce while the client reads nothing.
+        await waitFor(() => source.state.pulled >= 65_535, "the first window");
+        await new Promise((r) => setTimeout(r, 200));
+        const stalled = source.state.pulled;
+        assert.ok(
+          stalled <= 65_535 + 409_600 + 16_384,
+          `pulled ${stalled} octets with nobody reading`,
         );
-      })();
-    },
-  });
-  const { streamId, sent } = client.request(POST, new TextEncoder().encode("hello h2"));
-  assert.equal(await sent, true);
-  const response = await next(client, "ResponseReceived");
-  assert.equal(response.streamId, streamId);
-  assert.deepEqual(response.headers.slice(0, 2), [[":status", "200"], ["x-path", "/upload"]]);
-  const trailers = next(client, "TrailersReceived");
-  assert.equal(await new Response(client.responseBody(streamId)).text(), "got 8: hello h2");
-  assert.deepEqual((await trailers).headers, [["x-checksum", "abc"]]);
-  await client.close();
-  await server.closed;
-  assert.equal(server.error, undefined);
-});
-
-Deno.test("H2StreamsConnection serves many concurrent streams on one connection", async () => {
-  const { client, server } = pair({
-    onEvent(event) {
-      if (event.type === "RequestReceived") {
-        const path = event.headers.find(([name]) => name === ":path")![1];
-        void server.respond(event.streamId, [[":status", "200"]], new TextEncoder().encode(path));
-      }
-    },
-  });
-  const ids = new Map<number, string>();
-  for (let i = 0; i < 50; i++) {
-    const path = `/item/${i}`;
-    const { streamId } = client.request([...GET.slice(0, 3), [":path", path]]);
-    ids.set(streamId, path);
-  }
-  let seen = 0;
-  for await (const event of client) {
-    if (event.type !== "ResponseReceived") continue;
-    assert.equal(
-      await new Response(client.responseBody(event.streamId)).text(),
-      ids.get(event.streamId),
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(source.state.pulled, stalled, "the source kept being pulled");
+        // Reading resumes the flow, and the body is intact.
+        assert.equal(await readPattern(client.responseBody(streamId)), 32 * 1024 * 1024);
+        await client.close();
+        await server.closed;
+      },
     );
-    if (++seen === ids.size) break;
-  }
-  await client.close();
-  await server.closed;
-});
 
-Deno.test("H2StreamsConnection moves a 64 MiB body through 64 KiB windows intact (RFC 9113 §6.9)", async () => {
-  const size = 64 * 1024 * 1024;
-  const source = patternSource(size);
-  const { client, server } = pair({
-    onEvent(event) {
-      if (event.type === "RequestReceived") {
-        void server.respond(event.streamId, [[":status", "200"]], source.stream);
-      }
-    },
-  }, { streamWindow: 65_535, connectionWindow: 65_535 });
-  const { streamId } = client.request(GET);
-  await next(client, "ResponseReceived");
-  assert.equal(await readPattern(client.responseBody(streamId)), size);
-  await client.close();
-  await server.closed;
-});
-
-Deno.test("H2StreamsConnection keeps memory bounded when the receiver does not read (RFC 9113 §5.2)", async (t) => {
-  await t.step(
-    "response body: the server pulls at most window + send buffer from its source",
-    async () => {
-      const source = patternSource(32 * 1024 * 1024, 16_384);
-      const { client, server } = pair({
-        onEvent(event) {
-          if (event.type === "RequestReceived") {
-            void server.respond(event.streamId, [[":status", "200"]], source.stream);
-          }
-        },
-      }, { streamWindow: 65_535, connectionWindow: 65_535 });
-      const { streamId } = client.request(GET);
-      await next(client, "ResponseReceived");
-      // Give the server every chance to over-produce while the client reads nothing.
-      await waitFor(() => source.state.pulled >= 65_535, "the first window");
-      await new Promise((r) => setTimeout(r, 200));
-      const stalled = source.state.pulled;
-      assert.ok(
-        stalled <= 65_535 + 409_600 + 16_384,
-        `pulled ${stalled} octets with nobody reading`,
-      );
-      await new Promise((r) => setTimeout(r, 100));
-      assert.equal(source.state.pulled, stalled, "the source kept being pulled");
-      // Reading resumes the flow, and the body is intact.
-      assert.equal(await readPattern(client.responseBody(streamId)), 32 * 1024 * 1024);
-      await client.close();
-      await server.closed;
-    },
-  );
-
-  await t.step(
-    "request body: a server that does not read stalls the client at its stream window",
-    async () => {
-      const source = patternSource(32 * 1024 * 1024, 16_384);
-      let body: ReadableStream<Uint8Array> | undefined;
-      const { client, server } = pair({
-        streamWindow: 131_072,
-        onEvent(event) {
-          if (event.type === "RequestReceived") body = server.requestBody(event.streamId);
-        },
-      });
-      const { sent } = client.request(POST, source.stream);
-      await waitFor(() => source.state.pulled >= 131_072, "the first window");
-      await new Promise((r) => setTimeout(r, 200));
-      const stalled = source.state.pulled;
-      assert.ok(
-        stalled <= 131_072 + 409_600 + 16_384,
-        `pulled ${stalled} octets with nobody reading`,
-      );
-      assert.ok(body !== undefined);
-      assert.equal(await readPattern(body), 32 * 1024 * 1024);
-      assert.equal(await sent, true);
-      await client.close();
-      await server.closed;
-    },
-  );
-});
+    await t.step(
+      "request body: a server that does not read stalls the client at its stream window",
+      async () => {
+        const source = patternSource(32 * 1024 * 1024, 16_384);
+        let body: ReadableStream<Uint8Array> | undefined;
+        const { client, server } = pair({
+          streamWindow: 131_072,
+          onEvent(event) {
+            if (event.type === "RequestReceived") body = server.requestBody(event.streamId);
+          },
+        });
+        const { sent } = client.request(POST, source.stream);
+        await waitFor(() => source.state.pulled >= 131_072, "the first window");
+        await new Promise((r) => setTimeout(r, 200));
+        const stalled = source.state.pulled;
+        assert.ok(
+          stalled <= 131_072 + 409_600 + 16_384,
+          `pulled ${stalled} octets with nobody reading`,
+        );
+        assert.ok(body !== undefined);
+        assert.equal(await readPattern(body), 32 * 1024 * 1024);
+        assert.equal(await sent, true);
+        await client.close();
+        await server.closed;
+      },
+    );
+  }),
+);
 
 /** A server adapter fed by a raw writer, whose output nobody reads. */
 function undrainedServer(onEvent: (server: H2StreamsConnection, event: H2Event) => void) {
@@ -268,209 +281,236 @@ function pingBurst(count: number): Uint8Array {
   return burst;
 }
 
-Deno.test("H2StreamsConnection stops reading while its output is not drained (CVE-2019-9517)", async (t) => {
-  await t.step("above 512 KiB of pending output no more input is consumed", async () => {
-    // The peer opens its windows wide, asks for 8 MiB and never reads: DATA is generated only
-    // up to the soft cap, and the PING flood that follows is not even read.
-    const peer = undrainedServer((server, event) => {
-      if (event.type === "RequestReceived") {
-        void server.respond(event.streamId, [[":status", "200"]], new Uint8Array(8 * 1024 * 1024));
-      }
-    });
-    const opening = frames.raw(
-      frames.preface(),
-      frames.settings().initialWindowSize(2 ** 31 - 1),
-      frames.windowUpdate(0, 2 ** 31 - 1 - 65_535),
-      frames.headers(1).request("GET", "/").endStream(),
-    ).toBytes();
-    void peer.send(opening).catch(() => {});
-    const burst = pingBurst(500);
-    const flood = (async () => {
-      for (let i = 0; i < 200; i++) await peer.send(burst);
-    })();
-    void flood.catch(() => {});
-    await waitFor(() => peer.server.bytesRead >= opening.length, "the request");
-    await new Promise((r) => setTimeout(r, 300));
-    const pending = peer.server.connection.outboundBufferSize;
-    assert.ok(pending <= 524_288 + 16_384 + 9, `the engine holds ${pending} octets`);
-    const read = peer.server.bytesRead;
-    // A few PING bursts may be read before in-flight + queued output passes 512 KiB; then none.
-    assert.ok(
-      read <= opening.length + 8 * burst.length,
-      `the server read ${read} octets of a ${200 * burst.length}-octet flood it could not answer`,
-    );
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(peer.server.bytesRead, read, "the server kept reading with its output blocked");
-    assert.equal(peer.server.isClosed, false, "stalled, not failed");
-    await peer.teardown();
-  });
-
-  await t.step(
-    "a PING flood that outruns the writes hits the engine's ACK budget (ENHANCE_YOUR_CALM)",
-    async () => {
-      const peer = undrainedServer(() => {});
-      void peer.send(frames.raw(frames.preface(), frames.settings()).toBytes()).catch(() => {});
-      const burst = pingBurst(1_000);
+Deno.test(
+  "H2StreamsConnection stops reading while its output is not drained (CVE-2019-9517)",
+  bounded(async (t) => {
+    await t.step("above 512 KiB of pending output no more input is consumed", async () => {
+      // The peer opens its windows wide, asks for 8 MiB and never reads: DATA is generated only
+      // up to the soft cap, and the PING flood that follows is not even read.
+      const peer = undrainedServer((server, event) => {
+        if (event.type === "RequestReceived") {
+          void server.respond(
+            event.streamId,
+            [[":status", "200"]],
+            new Uint8Array(8 * 1024 * 1024),
+          );
+        }
+      });
+      const opening = frames.raw(
+        frames.preface(),
+        frames.settings().initialWindowSize(2 ** 31 - 1),
+        frames.windowUpdate(0, 2 ** 31 - 1 - 65_535),
+        frames.headers(1).request("GET", "/").endStream(),
+      ).toBytes();
+      void peer.send(opening).catch(() => {});
+      const burst = pingBurst(500);
       const flood = (async () => {
-        for (let i = 0; i < 400; i++) await peer.send(burst);
+        for (let i = 0; i < 200; i++) await peer.send(burst);
       })();
       void flood.catch(() => {});
-      await waitFor(() => peer.server.isClosed, "the connection to fail");
-      assert.ok(peer.server.error instanceof H2Error);
-      assert.equal(peer.server.error.errorCode, ErrorCode.ENHANCE_YOUR_CALM);
-      assert.ok(peer.written() < 10 * burst.length, `${peer.written()} octets of PINGs were taken`);
+      await waitFor(() => peer.server.bytesRead >= opening.length, "the request");
+      await new Promise((r) => setTimeout(r, 300));
+      const pending = peer.server.connection.outboundBufferSize;
+      assert.ok(pending <= 524_288 + 16_384 + 9, `the engine holds ${pending} octets`);
+      const read = peer.server.bytesRead;
+      // A few PING bursts may be read before in-flight + queued output passes 512 KiB; then none.
+      assert.ok(
+        read <= opening.length + 8 * burst.length,
+        `the server read ${read} octets of a ${200 * burst.length}-octet flood it could not answer`,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(peer.server.bytesRead, read, "the server kept reading with its output blocked");
+      assert.equal(peer.server.isClosed, false, "stalled, not failed");
       await peer.teardown();
-    },
-  );
-});
+    });
 
-Deno.test("H2StreamsConnection cancels a body when the peer resets the stream (RFC 9113 §6.4)", async (t) => {
-  await t.step("the response body source is cancelled and respond() resolves false", async () => {
-    const source = patternSource(Infinity, 16_384);
-    let responded: Promise<boolean> | undefined;
+    await t.step(
+      "a PING flood that outruns the writes hits the engine's ACK budget (ENHANCE_YOUR_CALM)",
+      async () => {
+        const peer = undrainedServer(() => {});
+        void peer.send(frames.raw(frames.preface(), frames.settings()).toBytes()).catch(() => {});
+        const burst = pingBurst(1_000);
+        const flood = (async () => {
+          for (let i = 0; i < 400; i++) await peer.send(burst);
+        })();
+        void flood.catch(() => {});
+        await waitFor(() => peer.server.isClosed, "the connection to fail");
+        assert.ok(peer.server.error instanceof H2Error);
+        assert.equal(peer.server.error.errorCode, ErrorCode.ENHANCE_YOUR_CALM);
+        assert.ok(
+          peer.written() < 10 * burst.length,
+          `${peer.written()} octets of PINGs were taken`,
+        );
+        await peer.teardown();
+      },
+    );
+  }),
+);
+
+Deno.test(
+  "H2StreamsConnection cancels a body when the peer resets the stream (RFC 9113 §6.4)",
+  bounded(async (t) => {
+    await t.step("the response body source is cancelled and respond() resolves false", async () => {
+      const source = patternSource(Infinity, 16_384);
+      let responded: Promise<boolean> | undefined;
+      const { client, server } = pair({
+        onEvent(event) {
+          if (event.type === "RequestReceived") {
+            responded = server.respond(event.streamId, [[":status", "200"]], source.stream);
+          }
+        },
+      });
+      const { streamId } = client.request(GET);
+      await next(client, "ResponseReceived");
+      const reader = client.responseBody(streamId).getReader();
+      assert.ok(!(await reader.read()).done);
+      client.reset(streamId, ErrorCode.CANCEL);
+      await waitFor(() => source.state.cancelled !== undefined, "the body source to be cancelled");
+      assert.ok(source.state.cancelled instanceof StreamResetError);
+      assert.equal((source.state.cancelled as StreamResetError).errorCode, ErrorCode.CANCEL);
+      assert.equal(await responded, false);
+      await client.close();
+      await server.closed;
+    });
+
+    await t.step("the request body errors with StreamResetError", async () => {
+      const source = patternSource(Infinity, 16_384);
+      let body: ReadableStream<Uint8Array> | undefined;
+      const { client, server } = pair({
+        onEvent(event) {
+          if (event.type === "RequestReceived") body = server.requestBody(event.streamId);
+        },
+      });
+      const { streamId } = client.request(POST, source.stream);
+      await waitFor(() => body !== undefined, "the request");
+      const reader = body!.getReader();
+      assert.ok(!(await reader.read()).done);
+      client.reset(streamId, ErrorCode.INTERNAL_ERROR);
+      await assert.rejects(
+        async () => {
+          while (!(await reader.read()).done) { /* drain */ }
+        },
+        (error: unknown) =>
+          error instanceof StreamResetError && error.errorCode === ErrorCode.INTERNAL_ERROR &&
+          error.streamId === streamId,
+      );
+      await client.close();
+      await server.closed;
+    });
+  }),
+);
+
+Deno.test(
+  "H2StreamsConnection flushes the GOAWAY and closes the transport on a connection error (RFC 9113 §5.4.1)",
+  bounded(async () => {
+    const toServer = new TransformStream<Uint8Array, Uint8Array>();
+    const fromServer = new TransformStream<Uint8Array, Uint8Array>();
+    const server = H2StreamsConnection.server({
+      readable: toServer.readable,
+      writable: fromServer.writable,
+    });
+    const writer = toServer.writable.getWriter();
+    // §6.1: DATA on stream 0 is a connection error of type PROTOCOL_ERROR.
+    void writer.write(
+      frames.raw(frames.preface(), frames.settings(), frames.data(0, "x")).toBytes(),
+    )
+      .catch(() => {});
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of fromServer.readable) chunks.push(chunk); // ends when the server closes
+    const wire = parseFrames(new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer()));
+    const last = wire.at(-1)!;
+    assert.equal(last.type, 0x7, "the last frame is a GOAWAY");
+    assert.equal(new DataView(last.payload.buffer).getUint32(4), ErrorCode.PROTOCOL_ERROR);
+    await server.closed;
+    assert.ok(server.error instanceof H2Error);
+    assert.equal(server.isClosed, true);
+  }),
+);
+
+Deno.test(
+  "H2StreamsConnection shuts down gracefully on abort: in-flight streams finish (RFC 9113 §6.8)",
+  bounded(async () => {
+    const controller = new AbortController();
+    const source = patternSource(4 * 1024 * 1024);
     const { client, server } = pair({
+      signal: controller.signal,
       onEvent(event) {
         if (event.type === "RequestReceived") {
-          responded = server.respond(event.streamId, [[":status", "200"]], source.stream);
+          void server.respond(event.streamId, [[":status", "200"]], source.stream);
         }
       },
     });
     const { streamId } = client.request(GET);
     await next(client, "ResponseReceived");
-    const reader = client.responseBody(streamId).getReader();
-    assert.ok(!(await reader.read()).done);
-    client.reset(streamId, ErrorCode.CANCEL);
-    await waitFor(() => source.state.cancelled !== undefined, "the body source to be cancelled");
-    assert.ok(source.state.cancelled instanceof StreamResetError);
-    assert.equal((source.state.cancelled as StreamResetError).errorCode, ErrorCode.CANCEL);
-    assert.equal(await responded, false);
-    await client.close();
+    controller.abort();
+    const goAway = next(client, "ConnectionTerminated");
+    assert.equal(await readPattern(client.responseBody(streamId)), 4 * 1024 * 1024);
+    const terminated = await goAway;
+    assert.equal(terminated.errorCode, ErrorCode.NO_ERROR);
+    assert.ok(terminated.lastStreamId >= streamId);
     await server.closed;
-  });
+    assert.equal(server.error, undefined);
+    await client.close();
+  }),
+);
 
-  await t.step("the request body errors with StreamResetError", async () => {
+Deno.test(
+  "H2StreamsConnection resets an unread request body with NO_ERROR once the response is sent (RFC 9113 §8.1)",
+  bounded(async () => {
     const source = patternSource(Infinity, 16_384);
-    let body: ReadableStream<Uint8Array> | undefined;
     const { client, server } = pair({
       onEvent(event) {
-        if (event.type === "RequestReceived") body = server.requestBody(event.streamId);
+        if (event.type === "RequestReceived") {
+          void server.respond(event.streamId, [[":status", "413"]]);
+        }
       },
     });
-    const { streamId } = client.request(POST, source.stream);
-    await waitFor(() => body !== undefined, "the request");
-    const reader = body!.getReader();
-    assert.ok(!(await reader.read()).done);
-    client.reset(streamId, ErrorCode.INTERNAL_ERROR);
-    await assert.rejects(
-      async () => {
-        while (!(await reader.read()).done) { /* drain */ }
-      },
-      (error: unknown) =>
-        error instanceof StreamResetError && error.errorCode === ErrorCode.INTERNAL_ERROR &&
-        error.streamId === streamId,
-    );
+    const { streamId, sent } = client.request(POST, source.stream);
+    const response = await next(client, "ResponseReceived");
+    assert.equal(response.headers[0]![1], "413");
+    const reset = await next(client, "StreamReset");
+    assert.equal(reset.streamId, streamId);
+    assert.equal(reset.errorCode, ErrorCode.NO_ERROR);
+    assert.equal(await sent, false);
+    await waitFor(() => source.state.cancelled !== undefined, "the request body to be cancelled");
     await client.close();
     await server.closed;
-  });
-});
+  }),
+);
 
-Deno.test("H2StreamsConnection flushes the GOAWAY and closes the transport on a connection error (RFC 9113 §5.4.1)", async () => {
-  const toServer = new TransformStream<Uint8Array, Uint8Array>();
-  const fromServer = new TransformStream<Uint8Array, Uint8Array>();
-  const server = H2StreamsConnection.server({
-    readable: toServer.readable,
-    writable: fromServer.writable,
-  });
-  const writer = toServer.writable.getWriter();
-  // §6.1: DATA on stream 0 is a connection error of type PROTOCOL_ERROR.
-  void writer.write(frames.raw(frames.preface(), frames.settings(), frames.data(0, "x")).toBytes())
-    .catch(() => {});
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of fromServer.readable) chunks.push(chunk); // ends when the server closes
-  const wire = parseFrames(new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer()));
-  const last = wire.at(-1)!;
-  assert.equal(last.type, 0x7, "the last frame is a GOAWAY");
-  assert.equal(new DataView(last.payload.buffer).getUint32(4), ErrorCode.PROTOCOL_ERROR);
-  await server.closed;
-  assert.ok(server.error instanceof H2Error);
-  assert.equal(server.isClosed, true);
-});
-
-Deno.test("H2StreamsConnection shuts down gracefully on abort: in-flight streams finish (RFC 9113 §6.8)", async () => {
-  const controller = new AbortController();
-  const source = patternSource(4 * 1024 * 1024);
-  const { client, server } = pair({
-    signal: controller.signal,
-    onEvent(event) {
-      if (event.type === "RequestReceived") {
-        void server.respond(event.streamId, [[":status", "200"]], source.stream);
-      }
-    },
-  });
-  const { streamId } = client.request(GET);
-  await next(client, "ResponseReceived");
-  controller.abort();
-  const goAway = next(client, "ConnectionTerminated");
-  assert.equal(await readPattern(client.responseBody(streamId)), 4 * 1024 * 1024);
-  const terminated = await goAway;
-  assert.equal(terminated.errorCode, ErrorCode.NO_ERROR);
-  assert.ok(terminated.lastStreamId >= streamId);
-  await server.closed;
-  assert.equal(server.error, undefined);
-  await client.close();
-});
-
-Deno.test("H2StreamsConnection resets an unread request body with NO_ERROR once the response is sent (RFC 9113 §8.1)", async () => {
-  const source = patternSource(Infinity, 16_384);
-  const { client, server } = pair({
-    onEvent(event) {
-      if (event.type === "RequestReceived") {
-        void server.respond(event.streamId, [[":status", "413"]]);
-      }
-    },
-  });
-  const { streamId, sent } = client.request(POST, source.stream);
-  const response = await next(client, "ResponseReceived");
-  assert.equal(response.headers[0]![1], "413");
-  const reset = await next(client, "StreamReset");
-  assert.equal(reset.streamId, streamId);
-  assert.equal(reset.errorCode, ErrorCode.NO_ERROR);
-  assert.equal(await sent, false);
-  await waitFor(() => source.state.cancelled !== undefined, "the request body to be cancelled");
-  await client.close();
-  await server.closed;
-});
-
-Deno.test("H2StreamsConnection gives back the connection window of bodies dropped by a reset (RFC 9113 §6.9)", async () => {
-  // Bodies nobody read are still counted against the connection window: when their streams are
-  // reset, the credit must come back, or the connection stalls for good after a few of them.
-  let read: Promise<string> | undefined;
-  const { client, server } = pair({
-    streamWindow: 65_535,
-    connectionWindow: 131_072,
-    onEvent(event) {
-      if (event.type !== "RequestReceived") return;
-      if (event.headers.some(([name, value]) => name === ":path" && value === "/read")) {
-        read = new Response(server.requestBody(event.streamId)).text();
-      }
-    },
-  });
-  const ignored = [...POST.slice(0, 3), [":path", "/ignored"]] as HeaderField[];
-  for (let i = 0; i < 6; i++) {
-    const { streamId, sent } = client.request(ignored, new Uint8Array(60_000));
+Deno.test(
+  "H2StreamsConnection gives back the connection window of bodies dropped by a reset (RFC 9113 §6.9)",
+  bounded(async () => {
+    // Bodies nobody read are still counted against the connection window: when their streams are
+    // reset, the credit must come back, or the connection stalls for good after a few of them.
+    let read: Promise<string> | undefined;
+    const { client, server } = pair({
+      streamWindow: 65_535,
+      connectionWindow: 131_072,
+      onEvent(event) {
+        if (event.type !== "RequestReceived") return;
+        if (event.headers.some(([name, value]) => name === ":path" && value === "/read")) {
+          read = new Response(server.requestBody(event.streamId)).text();
+        }
+      },
+    });
+    const ignored = [...POST.slice(0, 3), [":path", "/ignored"]] as HeaderField[];
+    for (let i = 0; i < 6; i++) {
+      const { streamId, sent } = client.request(ignored, new Uint8Array(60_000));
+      assert.equal(await sent, true);
+      await client.flush();
+      await new Promise((r) => setTimeout(r, 10)); // let the server queue the body unread
+      client.reset(streamId, ErrorCode.CANCEL);
+    }
+    const body = "x".repeat(200_000);
+    const { sent } = client.request(
+      [...POST.slice(0, 3), [":path", "/read"]],
+      new TextEncoder().encode(body),
+    );
+    await waitFor(() => read !== undefined, "the /read request");
+    assert.equal((await read)!.length, body.length);
     assert.equal(await sent, true);
-    await client.flush();
-    await new Promise((r) => setTimeout(r, 10)); // let the server queue the body unread
-    client.reset(streamId, ErrorCode.CANCEL);
-  }
-  const body = "x".repeat(200_000);
-  const { sent } = client.request(
-    [...POST.slice(0, 3), [":path", "/read"]],
-    new TextEncoder().encode(body),
-  );
-  await waitFor(() => read !== undefined, "the /read request");
-  assert.equal((await read)!.length, body.length);
-  assert.equal(await sent, true);
-  await client.close();
-  await server.closed;
-});
+    await client.close();
+    await server.closed;
+  }),
+);

@@ -236,3 +236,28 @@ export async function makeCertificate(dir: string): Promise<{ cert: string; key:
   if (result.code !== 0) throw new Error(`openssl failed:\n${result.stderr}`);
   return { cert, key };
 }
+
+/**
+ * Bounds a test in time: it fails with a clear message instead of hanging
+ * the suite when an awaited event never comes.
+ *
+ * @param fn The test body.
+ * @param ms The limit.
+ * @returns The bounded test body.
+ */
+export function bounded(
+  fn: (t: Deno.TestContext) => void | Promise<void>,
+  ms = 60_000,
+): (t: Deno.TestContext) => Promise<void> {
+  return async (t) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Test timed out after ${ms} ms`)), ms);
+    });
+    try {
+      await Promise.race([fn(t), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

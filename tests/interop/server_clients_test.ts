@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { requireTool, run, startServer } from "./_server_helpers.ts";
+import { bounded, requireTool, run, startServer } from "./_server_helpers.ts";
 
 const NODE_CLIENT = `
 const http2 = require("node:http2");
@@ -40,22 +40,25 @@ function request(headers, body) {
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
-Deno.test("server.ts serves a node:http2 client: echo, download and upload", async () => {
-  await requireTool("node", "install Node.js 20");
-  const server = await startServer();
-  try {
-    const result = await run("node", ["-e", NODE_CLIENT, server.origin], { timeoutMs: 30_000 });
-    assert.equal(result.code, 0, result.stderr);
-    const out = JSON.parse(result.text);
-    assert.equal(out.echo.status, 200);
-    assert.equal(out.echo.json[":path"], "/node");
-    assert.equal(out.echo.json["x-client"], "node");
-    assert.deepEqual(out.bytes, { status: 200, intact: true });
-    assert.deepEqual(out.size, { status: 200, json: { received: 2_000_000 } });
-  } finally {
-    assert.equal((await server.stop()).code, 0);
-  }
-});
+Deno.test(
+  "server.ts serves a node:http2 client: echo, download and upload",
+  bounded(async () => {
+    await requireTool("node", "install Node.js 20");
+    const server = await startServer();
+    try {
+      const result = await run("node", ["-e", NODE_CLIENT, server.origin], { timeoutMs: 30_000 });
+      assert.equal(result.code, 0, result.stderr);
+      const out = JSON.parse(result.text);
+      assert.equal(out.echo.status, 200);
+      assert.equal(out.echo.json[":path"], "/node");
+      assert.equal(out.echo.json["x-client"], "node");
+      assert.deepEqual(out.bytes, { status: 200, intact: true });
+      assert.deepEqual(out.size, { status: 200, json: { received: 2_000_000 } });
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+    }
+  }),
+);
 
 const PYTHON_CLIENT = `
 import json, socket, sys
@@ -103,20 +106,23 @@ print(json.dumps({
 }))
 `;
 
-Deno.test("server.ts serves a python-hyper h2 client: echo and download", async () => {
-  await requireTool("/usr/bin/python3", "apt-get install python3-h2");
-  const server = await startServer();
-  try {
-    const result = await run("/usr/bin/python3", ["-c", PYTHON_CLIENT, String(server.port)], {
-      timeoutMs: 30_000,
-    });
-    assert.equal(result.code, 0, result.stderr);
-    const out = JSON.parse(result.text);
-    assert.equal(out.echo.status, "200");
-    assert.equal(out.echo.json[":path"], "/python");
-    assert.equal(out.echo.json["x-client"], "python-h2");
-    assert.deepEqual(out.bytes, { status: "200", length: 100_000, intact: true });
-  } finally {
-    assert.equal((await server.stop()).code, 0);
-  }
-});
+Deno.test(
+  "server.ts serves a python-hyper h2 client: echo and download",
+  bounded(async () => {
+    await requireTool("/usr/bin/python3", "apt-get install python3-h2");
+    const server = await startServer();
+    try {
+      const result = await run("/usr/bin/python3", ["-c", PYTHON_CLIENT, String(server.port)], {
+        timeoutMs: 30_000,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const out = JSON.parse(result.text);
+      assert.equal(out.echo.status, "200");
+      assert.equal(out.echo.json[":path"], "/python");
+      assert.equal(out.echo.json["x-client"], "python-h2");
+      assert.deepEqual(out.bytes, { status: "200", length: 100_000, intact: true });
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+    }
+  }),
+);

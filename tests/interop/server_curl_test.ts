@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import {
+  bounded,
   expectedBytes,
   makeCertificate,
   peakRss,
@@ -16,152 +17,167 @@ import {
 
 const CURL_HINT = "apt-get install curl (with HTTP/2 support)";
 
-Deno.test("server.ts answers curl --http2-prior-knowledge with the request fields as JSON (RFC 9113 §3.3)", async () => {
-  await requireTool("curl", CURL_HINT);
-  const server = await startServer();
-  try {
-    const result = await run("curl", [
-      "-sS",
-      "--http2-prior-knowledge",
-      "-H",
-      "x-test: 42",
-      "-D",
-      "-",
-      "-o",
-      "/dev/stderr",
-      "-w",
-      "%{http_version}",
-      `${server.origin}/tutorial?q=1`,
-    ]);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.text, /^HTTP\/2 200/);
-    assert.match(result.text, /\r\ncontent-type: application\/json\r\n/);
-    assert.match(result.text, /\r\nserver: basic-h2-server\/1\.0\r\n/);
-    assert.ok(result.text.endsWith("2"), "curl reports HTTP/2");
-    const json = JSON.parse(result.stderr);
-    // Pseudo-headers first (RFC 9113 §8.3), in curl's order, then the regular fields.
-    assert.deepEqual(Object.keys(json).slice(0, 4).sort(), [
-      ":authority",
-      ":method",
-      ":path",
-      ":scheme",
-    ]);
-    assert.ok(Object.keys(json).indexOf("x-test") > 3);
-    assert.equal(json[":path"], "/tutorial?q=1");
-    assert.equal(json["x-test"], "42");
-  } finally {
-    assert.equal((await server.stop()).code, 0);
-  }
-});
+Deno.test(
+  "server.ts answers curl --http2-prior-knowledge with the request fields as JSON (RFC 9113 §3.3)",
+  bounded(async () => {
+    await requireTool("curl", CURL_HINT);
+    const server = await startServer();
+    try {
+      const result = await run("curl", [
+        "-sS",
+        "--http2-prior-knowledge",
+        "-H",
+        "x-test: 42",
+        "-D",
+        "-",
+        "-o",
+        "/dev/stderr",
+        "-w",
+        "%{http_version}",
+        `${server.origin}/tutorial?q=1`,
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.text, /^HTTP\/2 200/);
+      assert.match(result.text, /\r\ncontent-type: application\/json\r\n/);
+      assert.match(result.text, /\r\nserver: basic-h2-server\/1\.0\r\n/);
+      assert.ok(result.text.endsWith("2"), "curl reports HTTP/2");
+      const json = JSON.parse(result.stderr);
+      // Pseudo-headers first (RFC 9113 §8.3), in curl's order, then the regular fields.
+      assert.deepEqual(Object.keys(json).slice(0, 4).sort(), [
+        ":authority",
+        ":method",
+        ":path",
+        ":scheme",
+      ]);
+      assert.ok(Object.keys(json).indexOf("x-test") > 3);
+      assert.equal(json[":path"], "/tutorial?q=1");
+      assert.equal(json["x-test"], "42");
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+    }
+  }),
+);
 
-Deno.test("server.ts upgrades curl --http2 from HTTP/1.1 with Upgrade: h2c (RFC 7540 §3.2)", async () => {
-  await requireTool("curl", CURL_HINT);
-  const server = await startServer();
-  try {
-    const result = await run("curl", ["-sS", "-v", "--http2", `${server.origin}/upgraded`]);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /HTTP\/1\.1 101 Switching Protocols/);
-    assert.match(result.stderr, /< HTTP\/2 200/);
-    const json = JSON.parse(result.text);
-    assert.equal(json[":path"], "/upgraded");
-    assert.equal(json[":scheme"], "http");
-    assert.equal(json["upgrade"], undefined);
-  } finally {
-    assert.equal((await server.stop()).code, 0);
-  }
-});
+Deno.test(
+  "server.ts upgrades curl --http2 from HTTP/1.1 with Upgrade: h2c (RFC 7540 §3.2)",
+  bounded(async () => {
+    await requireTool("curl", CURL_HINT);
+    const server = await startServer();
+    try {
+      const result = await run("curl", ["-sS", "-v", "--http2", `${server.origin}/upgraded`]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /HTTP\/1\.1 101 Switching Protocols/);
+      assert.match(result.stderr, /< HTTP\/2 200/);
+      const json = JSON.parse(result.text);
+      assert.equal(json[":path"], "/upgraded");
+      assert.equal(json[":scheme"], "http");
+      assert.equal(json["upgrade"], undefined);
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+    }
+  }),
+);
 
-Deno.test("server.ts serves TLS with ALPN h2 to curl (RFC 9113 §3.2)", async () => {
-  await requireTool("curl", CURL_HINT);
-  const dir = await Deno.makeTempDir();
-  const { cert, key } = await makeCertificate(dir);
-  const server = await startServer(["--cert", cert, "--key", key]);
-  try {
-    assert.ok(server.origin.startsWith("https://"));
-    const result = await run("curl", ["-sS", "-v", "-k", "--http2", `${server.origin}/tls`]);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /ALPN[^\n]*h2/);
-    assert.match(result.stderr, /< HTTP\/2 200/);
-    assert.equal(JSON.parse(result.text)[":scheme"], "https");
-  } finally {
-    assert.equal((await server.stop()).code, 0);
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+Deno.test(
+  "server.ts serves TLS with ALPN h2 to curl (RFC 9113 §3.2)",
+  bounded(async () => {
+    await requireTool("curl", CURL_HINT);
+    const dir = await Deno.makeTempDir();
+    const { cert, key } = await makeCertificate(dir);
+    const server = await startServer(["--cert", cert, "--key", key]);
+    try {
+      assert.ok(server.origin.startsWith("https://"));
+      const result = await run("curl", ["-sS", "-v", "-k", "--http2", `${server.origin}/tls`]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /ALPN[^\n]*h2/);
+      assert.match(result.stderr, /< HTTP\/2 200/);
+      assert.equal(JSON.parse(result.text)[":scheme"], "https");
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+      await Deno.remove(dir, { recursive: true });
+    }
+  }),
+);
 
-Deno.test("server.ts tells a plain HTTP/1.1 client that HTTP/2 is required", async () => {
-  await requireTool("curl", CURL_HINT);
-  const server = await startServer();
-  try {
-    const result = await run("curl", ["-sS", "--http1.1", "-i", `${server.origin}/`]);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.text, /^HTTP\/1\.1 505 /);
-    assert.match(result.text, /HTTP\/2/);
-  } finally {
-    assert.equal((await server.stop()).code, 0);
-  }
-});
+Deno.test(
+  "server.ts tells a plain HTTP/1.1 client that HTTP/2 is required",
+  bounded(async () => {
+    await requireTool("curl", CURL_HINT);
+    const server = await startServer();
+    try {
+      const result = await run("curl", ["-sS", "--http1.1", "-i", `${server.origin}/`]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.text, /^HTTP\/1\.1 505 /);
+      assert.match(result.text, /HTTP\/2/);
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+    }
+  }),
+);
 
-Deno.test("server.ts streams 64 MiB each way to curl intact with bounded memory (RFC 9113 §5.2)", async () => {
-  await requireTool("curl", CURL_HINT);
-  const size = 64 * 1024 * 1024;
-  const dir = await Deno.makeTempDir();
-  const server = await startServer();
-  const download = `${dir}/download.bin`;
-  const get = () =>
-    run("curl", [
-      "-sS",
-      "--http2-prior-knowledge",
-      "-o",
-      download,
-      "-w",
-      "%{http_code} %{size_download}",
-      `${server.origin}/bytes/${size}`,
-    ], { timeoutMs: 60_000 });
-  try {
-    const baseline = await peakRss(server.pid);
-    const got = await get();
-    assert.equal(got.code, 0, got.stderr);
-    assert.equal(got.text, `200 ${size}`);
-    const bytes = await Deno.readFile(download);
-    const expected = expectedBytes(size);
-    assert.equal(bytes.length, size);
-    assert.equal(indexOfDifference(bytes, expected), -1, "the download differs from the pattern");
-    const afterFirst = await peakRss(server.pid);
+Deno.test(
+  "server.ts streams 64 MiB each way to curl intact with bounded memory (RFC 9113 §5.2)",
+  bounded(async () => {
+    await requireTool("curl", CURL_HINT);
+    const size = 64 * 1024 * 1024;
+    const dir = await Deno.makeTempDir();
+    const server = await startServer();
+    const download = `${dir}/download.bin`;
+    const get = () =>
+      run("curl", [
+        "-sS",
+        "--http2-prior-knowledge",
+        "-o",
+        download,
+        "-w",
+        "%{http_code} %{size_download}",
+        `${server.origin}/bytes/${size}`,
+      ], { timeoutMs: 60_000 });
+    try {
+      const baseline = await peakRss(server.pid);
+      const got = await get();
+      assert.equal(got.code, 0, got.stderr);
+      assert.equal(got.text, `200 ${size}`);
+      const bytes = await Deno.readFile(download);
+      const expected = expectedBytes(size);
+      assert.equal(bytes.length, size);
+      assert.equal(indexOfDifference(bytes, expected), -1, "the download differs from the pattern");
+      const afterFirst = await peakRss(server.pid);
 
-    for (let i = 0; i < 3; i++) assert.equal((await get()).text, `200 ${size}`);
-    const upload = `${dir}/upload.bin`;
-    await Deno.writeFile(upload, expected);
-    const posted = await run("curl", [
-      "-sS",
-      "--http2-prior-knowledge",
-      "-H",
-      "expect:",
-      "--data-binary",
-      `@${upload}`,
-      `${server.origin}/echo-size`,
-    ], { timeoutMs: 60_000 });
-    assert.equal(posted.code, 0, posted.stderr);
-    assert.deepEqual(JSON.parse(posted.text), { received: size });
-    const afterAll = await peakRss(server.pid);
+      for (let i = 0; i < 3; i++) assert.equal((await get()).text, `200 ${size}`);
+      const upload = `${dir}/upload.bin`;
+      await Deno.writeFile(upload, expected);
+      const posted = await run("curl", [
+        "-sS",
+        "--http2-prior-knowledge",
+        "-H",
+        "expect:",
+        "--data-binary",
+        `@${upload}`,
+        `${server.origin}/echo-size`,
+      ], { timeoutMs: 60_000 });
+      assert.equal(posted.code, 0, posted.stderr);
+      assert.deepEqual(JSON.parse(posted.text), { received: size });
+      const afterAll = await peakRss(server.pid);
 
-    // Every written buffer is garbage once written, and V8 frees dead ArrayBuffers only after
-    // tens of MiB of them: the first transfer shows that plateau. 256 MiB more in both
-    // directions must not raise it: nothing grows with the body size.
-    const mib = (n: number) => `${(n / 1_048_576).toFixed(1)} MiB`;
-    assert.ok(
-      afterFirst - baseline < 96 * 1_048_576,
-      `first 64 MiB: peak RSS +${mib(afterFirst - baseline)}`,
-    );
-    assert.ok(
-      afterAll - afterFirst < 24 * 1_048_576,
-      `next 256 MiB: peak RSS +${mib(afterAll - afterFirst)}`,
-    );
-  } finally {
-    assert.equal((await server.stop()).code, 0);
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+      // Every written buffer is garbage once written, and V8 frees dead ArrayBuffers only after
+      // tens of MiB of them: the first transfer shows that plateau. 256 MiB more in both
+      // directions must not raise it: nothing grows with the body size.
+      const mib = (n: number) => `${(n / 1_048_576).toFixed(1)} MiB`;
+      assert.ok(
+        afterFirst - baseline < 96 * 1_048_576,
+        `first 64 MiB: peak RSS +${mib(afterFirst - baseline)}`,
+      );
+      assert.ok(
+        afterAll - afterFirst < 24 * 1_048_576,
+        `next 256 MiB: peak RSS +${mib(afterAll - afterFirst)}`,
+      );
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+      await Deno.remove(dir, { recursive: true });
+    }
+  }),
+);
 
 function indexOfDifference(a: Uint8Array, b: Uint8Array): number {
   if (a.length !== b.length) return Math.min(a.length, b.length);
