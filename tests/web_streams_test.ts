@@ -514,3 +514,35 @@ Deno.test(
     await server.closed;
   }),
 );
+
+Deno.test(
+  "H2StreamsConnection lets a client read the body of a pushed response (RFC 9113 §8.4)",
+  bounded(async () => {
+    const { client, server } = pair({
+      onEvent(event) {
+        if (event.type !== "RequestReceived") return;
+        const promised = server.connection.getNextAvailableStreamId();
+        server.connection.pushStream(event.streamId, promised, [...GET.slice(0, 3), [
+          ":path",
+          "/pushed",
+        ]]);
+        void server.respond(
+          promised,
+          [[":status", "200"]],
+          new TextEncoder().encode("pushed body"),
+        );
+        void server.respond(event.streamId, [[":status", "200"]], new TextEncoder().encode("main"));
+      },
+    });
+    const { streamId } = client.request(GET);
+    const pushed = await next(client, "PushedStreamReceived");
+    assert.equal(pushed.parentStreamId, streamId);
+    assert.equal(
+      await new Response(client.responseBody(pushed.pushedStreamId)).text(),
+      "pushed body",
+    );
+    assert.equal(await new Response(client.responseBody(streamId)).text(), "main");
+    await client.close();
+    await server.closed;
+  }),
+);
