@@ -73,7 +73,7 @@ export function writeByteString(target: Uint8Array, offset: number, value: strin
 }
 
 /** Capacity of a fresh output buffer. */
-const INITIAL_CAPACITY = 65_536;
+const INITIAL_CAPACITY = 4_096;
 /** Largest capacity carried over when a lent buffer is replaced. */
 const LENT_REPLACEMENT_CAP = 262_144;
 /** Outputs up to this size that carry no DATA payload are copied out so the buffer is reused. */

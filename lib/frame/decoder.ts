@@ -19,6 +19,7 @@
 import {
   DEFAULT_MAX_FRAME_SIZE,
   FRAME_HEADER_LENGTH,
+  FrameFlag,
   FrameType,
   MAX_MAX_FRAME_SIZE,
 } from "../constants.ts";
@@ -69,6 +70,36 @@ const PARSERS: ReadonlyArray<FrameParser | undefined> = (() => {
 const EMPTY = new Uint8Array(0);
 /** Initial capacity of a partial-frame buffer: one default-size frame. */
 const PARTIAL_CAPACITY = FRAME_HEADER_LENGTH + DEFAULT_MAX_FRAME_SIZE;
+
+/**
+ * True when a frame header announces a length its type forbids whatever the
+ * payload: RST_STREAM ≠ 4 (§6.4), SETTINGS not a multiple of 6 or an ACK with
+ * payload (§6.5), PING ≠ 8 (§6.7), GOAWAY < 8 (§6.8), WINDOW_UPDATE ≠ 4
+ * (§6.9). All are connection errors (FRAME_SIZE_ERROR) that need no payload
+ * to prove, so they are raised as soon as the 9 header octets are in.
+ */
+const BAD_LENGTH_RULES: ReadonlyArray<
+  readonly [number, (flags: number, length: number) => boolean]
+> = [
+  [FrameType.RST_STREAM, (_flags, length) => length !== 4],
+  [FrameType.WINDOW_UPDATE, (_flags, length) => length !== 4],
+  [
+    FrameType.SETTINGS,
+    (flags, length) => length % 6 !== 0 || ((flags & FrameFlag.ACK) !== 0 && length !== 0),
+  ],
+  [FrameType.PING, (_flags, length) => length !== 8],
+  [FrameType.GOAWAY, (_flags, length) => length < 8],
+];
+const BAD_LENGTH: ReadonlyArray<((flags: number, length: number) => boolean) | undefined> = (() => {
+  const table = new Array<((flags: number, length: number) => boolean) | undefined>(256);
+  for (const [type, rule] of BAD_LENGTH_RULES) table[type] = rule;
+  return table;
+})();
+
+function hasBadFixedLength(type: number, flags: number, length: number): boolean {
+  const rule = BAD_LENGTH[type];
+  return rule !== undefined && rule(flags, length);
+}
 
 /** Options of `FrameDecoder`. */
 export interface FrameDecoderOptions {
@@ -216,6 +247,9 @@ export class FrameDecoder {
     }
     const length = (chunk[pos]! << 16) | (chunk[pos + 1]! << 8) | chunk[pos + 2]!;
     if (length > this.#maxFrameSize) throw this.#tooLarge(length);
+    if (hasBadFixedLength(chunk[pos + 3]!, chunk[pos + 4]!, length)) {
+      this.#rejectLength(chunk[pos + 3]!, chunk[pos + 4]!, readUint31(chunk, pos + 5), length);
+    }
     const end = pos + FRAME_HEADER_LENGTH + length;
     if (end > chunk.length) {
       this.#stash(chunk, pos);
@@ -253,6 +287,9 @@ export class FrameDecoder {
     let partial = this.#partial;
     const length = (partial[0]! << 16) | (partial[1]! << 8) | partial[2]!;
     if (length > this.#maxFrameSize) throw this.#tooLarge(length);
+    if (have === FRAME_HEADER_LENGTH && hasBadFixedLength(partial[3]!, partial[4]!, length)) {
+      this.#rejectLength(partial[3]!, partial[4]!, readUint31(partial, 5), length);
+    }
     const total = FRAME_HEADER_LENGTH + length;
     const n = Math.min(total - have, chunk.length - this.#pos);
     if (partial.length < have + n) {
@@ -277,6 +314,18 @@ export class FrameDecoder {
       readUint31(partial, 5),
       partial.subarray(FRAME_HEADER_LENGTH, total),
     );
+  }
+
+  /**
+   * Rejects a control frame whose header alone proves its length wrong, before
+   * its payload arrives: the type's parser sees a stand-in payload that is just
+   * as wrong (at most 9 octets), so the error and its `detail` are the ones the
+   * whole frame would get.
+   */
+  #rejectLength(type: number, flags: number, streamId: number, length: number): never {
+    this.#parse(type, flags, streamId, new Uint8Array(Math.min(length, 9)));
+    // Unreachable: every length `hasBadFixedLength` flags makes the parser throw.
+    throw new H2Error("Frame length check failed", { detail: "internal" });
   }
 
   #tooLarge(length: number): FrameTooLargeError {

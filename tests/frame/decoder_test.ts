@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FrameType, SettingCode } from "../../lib/constants.ts";
-import { ErrorCode, FrameTooLargeError } from "../../lib/errors.ts";
+import { ErrorCode, FrameTooLargeError, H2Error } from "../../lib/errors.ts";
 import { FrameDecoder } from "../../lib/frame/decoder.ts";
 import { ascii, concat, decodeAll, raw, u16, u32 } from "./_raw.ts";
 
@@ -165,6 +165,48 @@ Deno.test("FrameDecoder keeps views of split frames valid after any number of la
   }
   assert.equal(seen.length, 20);
   seen.forEach((data, i) => assert.deepEqual(data, new Uint8Array(97).fill(i)));
+});
+
+Deno.test("FrameDecoder rejects control frames of an impossible length from the 9-octet header alone", async (t) => {
+  // RFC 9113 §6.4, §6.5, §6.7, §6.8, §6.9: these lengths are FRAME_SIZE_ERRORs whatever the payload,
+  // so the decoder must not wait for a payload that may never come (h2spec http2/6.5/3).
+  const cases: Array<[string, number, number, number, number, string]> = [
+    ["SETTINGS of 9 octets", T.SETTINGS, 0, 0, 9, "settings_bad_length"],
+    ["SETTINGS ACK of 6 octets", T.SETTINGS, 1, 0, 6, "settings_ack_with_payload"],
+    ["PING of 9 octets", T.PING, 0, 0, 9, "ping_bad_length"],
+    ["PING of 7 octets", T.PING, 0, 0, 7, "ping_bad_length"],
+    ["GOAWAY of 7 octets", T.GOAWAY, 0, 0, 7, "goaway_too_short"],
+    ["RST_STREAM of 5 octets", T.RST_STREAM, 0, 1, 5, "rst_stream_bad_length"],
+    ["WINDOW_UPDATE of 16000 octets", T.WINDOW_UPDATE, 0, 1, 16_000, "window_update_bad_length"],
+  ];
+  for (const [name, type, flags, streamId, length, detail] of cases) {
+    await t.step(name, () => {
+      const header = new Uint8Array([
+        length >> 16,
+        (length >> 8) & 0xff,
+        length & 0xff,
+        type,
+        flags,
+        0,
+        0,
+        0,
+        streamId,
+      ]);
+      for (const split of [9, 1]) {
+        const decoder = new FrameDecoder();
+        for (let at = 0; at < header.length; at += split) {
+          decoder.push(header.subarray(at, at + split));
+          if (at + split < header.length) assert.equal(decoder.next(), undefined);
+        }
+        assert.throws(
+          () => decoder.next(),
+          (e) =>
+            e instanceof H2Error && e.errorCode === ErrorCode.FRAME_SIZE_ERROR &&
+            e.detail === detail && e.streamId === undefined,
+        );
+      }
+    });
+  }
 });
 
 Deno.test("FrameDecoder reports bufferedLength of pushed but unreturned octets", () => {
