@@ -286,9 +286,21 @@ function upgradeSettings(head: Http1Head): string | undefined {
     values("content-length").some((v) => v !== "0");
   if (
     head.version !== "HTTP/1.1" || settings.length !== 1 || hasBody ||
-    !tokens("upgrade").includes("h2c") || !tokens("connection").includes("http2-settings")
+    !tokens("upgrade").includes("h2c") || !tokens("connection").includes("http2-settings") ||
+    !isSettingsPayload(settings[0]!)
   ) return undefined;
   return settings[0];
+}
+
+/**
+ * RFC 7540 §3.2.1: HTTP2-Settings is a base64url SETTINGS payload, so whole
+ * 6-octet entries. Checked before the 101 goes out: after it, a bad header
+ * could only end the connection.
+ */
+function isSettingsPayload(value: string): boolean {
+  const digits = value.replace(/=+$/, "");
+  return /^[A-Za-z0-9_-]*$/.test(digits) && digits.length % 4 !== 1 &&
+    Math.floor(digits.length * 3 / 4) % 6 === 0;
 }
 
 /** The upgraded request as HTTP/2 fields for stream 1 (RFC 7540 §3.2). */

@@ -368,3 +368,23 @@ Deno.test(
     }
   }),
 );
+
+Deno.test(
+  "serve() does not upgrade on a malformed HTTP2-Settings and answers in HTTP/1.1 (RFC 7540 §3.2.1)",
+  bounded(async (t) => {
+    await withServer({}, async (server) => {
+      for (const settings of ["AAM", "AAMAAABkAA", "AAMAAABkAAQAAP__X", "!!!!"]) {
+        await t.step(`HTTP2-Settings: "${settings}"`, async () => {
+          const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+          await conn.write(new TextEncoder().encode(
+            `GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n` +
+              `HTTP2-Settings: ${settings}\r\n\r\n`,
+          ));
+          const text = decoder.decode(await readAll(conn));
+          assert.match(text, /^HTTP\/1\.1 505 /);
+          closeQuietly(conn);
+        });
+      }
+    });
+  }),
+);
