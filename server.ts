@@ -733,7 +733,12 @@ async function main(): Promise<number> {
   console.log(
     `Listening on ${options.cert === undefined ? "http" : "https"}://${host}:${server.addr.port}/`,
   );
-  const stop = () => void server.shutdown();
+  let signals = 0;
+  const stop = () => {
+    // The first signal drains gracefully; a second one means "now".
+    if (++signals > 1) Deno.exit(1);
+    void server.shutdown();
+  };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
