@@ -1175,17 +1175,25 @@ export function runInput(
     }
     if (s.error === undefined && chaos === 0 && !s.tableTouched) checkHpackSync(s, conv);
     if (s.error !== undefined) {
-      // The transport would close now; a stray late read must still be harmless.
+      // The transport would close now; a stray late read must be a no-op: no events, no
+      // output, no second error (RFC 9113 §5.4.1: one GOAWAY, then nothing).
+      const pending = conn.outboundBufferSize;
+      let late: H2Event[];
       try {
-        conn.receiveData(rng.bytes(rng.int(40)));
+        late = conn.receiveData(rng.bytes(1 + rng.int(40)));
       } catch (e) {
-        if (!(e instanceof H2Error)) {
-          fail(`receiveData after close threw ${(e as Error)?.stack ?? String(e)}`);
-        }
+        return fail(
+          `receiveData after the connection error threw ${(e as Error)?.stack ?? String(e)}`,
+        );
       }
-      if (conn.outboundBufferSize > 0) {
-        // Only what was pending plus nothing new of type GOAWAY is checked by checkWire.
+      if (late.length > 0) {
+        fail(`receiveData after the connection error returned ${late.length} events`);
       }
+      if (conn.outboundBufferSize !== pending) {
+        fail("receiveData after the connection error queued output");
+      }
+      // Nor may the application put frames after the GOAWAY (checkWire: GOAWAY is last).
+      for (let i = 0; i < 3; i++) randomAction(s, rng);
     }
     drain(s);
     checkWire(s);
