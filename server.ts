@@ -614,7 +614,11 @@ async function lingerAndClose(tracked: Tracked): Promise<void> {
   if (tracked.closedHard) return;
   const timer = setTimeout(() => closeHard(tracked), LINGER_MS);
   try {
-    await tracked.conn.closeWrite();
+    try {
+      await tracked.conn.closeWrite();
+    } catch {
+      // Already half-closed by the adapter closing its writable.
+    }
     const sink = new Uint8Array(4_096);
     while (await tracked.conn.read(sink) !== null) { /* discard */ }
   } catch {
