@@ -12,6 +12,11 @@ import { ErrorCode, InvalidSettingsValueError, ProtocolError } from "./errors.ts
 import type { ChangedSetting } from "./events.ts";
 import { FrameDecoder } from "./frame/decoder.ts";
 
+/** The setting ids this engine understands. */
+const KNOWN_SETTINGS: ReadonlySet<number> = new Set(Object.values(SettingCode));
+/** How many unknown setting ids are remembered. */
+const MAX_UNKNOWN_SETTINGS = 32;
+
 /** The RFC 9113 §6.5.2 initial values (unlimited settings are absent). */
 const RFC_DEFAULTS: ReadonlyMap<number, number> = new Map([
   [SettingCode.HEADER_TABLE_SIZE, 4_096],
@@ -26,7 +31,7 @@ const RFC_DEFAULTS: ReadonlyMap<number, number> = new Map([
  * The settings of one side of a connection: the values in force plus, for
  * the local side, the batches sent but not yet acknowledged (RFC 9113 §6.5.3:
  * a value takes effect for the receiver of SETTINGS at once, for the sender
- * when the ACK arrives). Unknown setting ids are kept.
+ * when the ACK arrives). Unknown setting ids are kept (the first 32).
  *
  * @example
  * ```ts
@@ -146,7 +151,14 @@ export class Settings {
     for (const [setting, newValue] of entries) {
       const prior = changed.get(setting);
       const originalValue = prior === undefined ? this.#current.get(setting) : prior.originalValue;
-      this.#current.set(setting, newValue);
+      // Unknown ids are reported and kept, but only up to a bound: a peer cycling through
+      // 65,536 ids must not grow this map (RFC 9113 §6.5.2: unknown settings are ignored).
+      if (
+        KNOWN_SETTINGS.has(setting) || this.#current.has(setting) ||
+        this.#current.size < KNOWN_SETTINGS.size + MAX_UNKNOWN_SETTINGS
+      ) {
+        this.#current.set(setting, newValue);
+      }
       changed.set(setting, { setting, originalValue, newValue });
     }
     return changed;
