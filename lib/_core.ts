@@ -60,6 +60,8 @@ export const MAX_ENCODER_TABLE_SIZE = 4_096;
 export class ConnectionCore {
   readonly clientSide: boolean;
   readonly config: HeaderConfig;
+  /** `normalizeOutboundHeaders` options, built once. */
+  readonly normalizeOptions: { readonly splitCookies: boolean };
   readonly limits: Readonly<H2Limits>;
   readonly writer: FrameWriter = new FrameWriter();
   readonly decoder: FrameDecoder = new FrameDecoder({ maxFrameSize: DEFAULT_MAX_FRAME_SIZE });
@@ -106,6 +108,7 @@ export class ConnectionCore {
   ) {
     this.clientSide = clientSide;
     this.config = config;
+    this.normalizeOptions = { splitCookies: config.splitOutboundCookies };
     this.limits = limits;
     this.local = new Settings(localInitial);
     this.closed = new ClosedStreams(limits.maxClosedStreams);

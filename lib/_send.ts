@@ -359,9 +359,7 @@ function prepareFields(
   let fields: HeaderField[];
   let sensitive: Set<string> | undefined;
   if (config.normalizeOutboundHeaders) {
-    const normalized = normalizeOutboundHeaders(headers, {
-      splitCookies: config.splitOutboundCookies,
-    });
+    const normalized = normalizeOutboundHeaders(headers, core.normalizeOptions);
     fields = normalized.fields;
     if (normalized.sensitive.size > 0) sensitive = normalized.sensitive;
   } else {
