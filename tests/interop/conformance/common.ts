@@ -34,7 +34,13 @@ export interface Case {
   run(c: RawConn, env: Env): Promise<void>;
 }
 
-/** h2spec's `CommonHeaders` for a cleartext server on a non-default port. */
+/**
+ * h2spec's `CommonHeaders` (a server on a non-default port).
+ *
+ * @param env The server under test.
+ * @param method `:method`.
+ * @returns `:method`, `:scheme`, `:path` (`/`), `:authority`.
+ */
 export function commonHeaders(env: Env, method = "GET"): Field[] {
   return [[":method", method], [":scheme", env.scheme], [":path", "/"], [
     ":authority",
@@ -45,7 +51,12 @@ export function commonHeaders(env: Env, method = "GET"): Field[] {
 /** h2spec's default `--max-header-length` (the value length of dummy fields). */
 export const MAX_HEADER_LEN = 4_000;
 
-/** h2spec's `DummyHeaders(c, n)`: `x-dummyI: xxxx…` (4000 octets each). */
+/**
+ * h2spec's `DummyHeaders(c, n)`.
+ *
+ * @param n How many fields.
+ * @returns `x-dummyI: xxxx…`, each value 4000 octets.
+ */
 export function dummyHeaders(n: number): Field[] {
   return Array.from({ length: n }, (_, i) => [`x-dummy${i}`, "x".repeat(MAX_HEADER_LEN)] as Field);
 }

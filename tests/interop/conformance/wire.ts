@@ -147,7 +147,14 @@ function priorityBytes(p: Priority): Uint8Array {
   return concat(dep, Uint8Array.of(p.weight));
 }
 
-/** DATA frame (RFC 9113 §6.1); `pad` adds PADDED with that many zero octets. */
+/**
+ * A DATA frame (RFC 9113 §6.1).
+ *
+ * @param streamId Stream identifier.
+ * @param payload Data (a string is taken as Latin-1 bytes).
+ * @param options END_STREAM; `pad` adds PADDED with these octets as padding.
+ * @returns The frame bytes.
+ */
 export function data(
   streamId: number,
   payload: Uint8Array | string,
@@ -163,7 +170,14 @@ export function data(
   return frame(T.DATA, flags, streamId, out);
 }
 
-/** HEADERS frame (RFC 9113 §6.2). */
+/**
+ * A HEADERS frame (RFC 9113 §6.2).
+ *
+ * @param streamId Stream identifier.
+ * @param block Field block fragment.
+ * @param options END_STREAM, END_HEADERS (default set), priority fields, padding length.
+ * @returns The frame bytes.
+ */
 export function headers(
   streamId: number,
   block: Uint8Array,
@@ -187,22 +201,46 @@ export function headers(
   return frame(T.HEADERS, flags, streamId, concat(...parts));
 }
 
-/** CONTINUATION frame (RFC 9113 §6.10). */
+/**
+ * A CONTINUATION frame (RFC 9113 §6.10).
+ *
+ * @param streamId Stream identifier.
+ * @param block Field block fragment.
+ * @param endHeaders Sets END_HEADERS.
+ * @returns The frame bytes.
+ */
 export function continuation(streamId: number, block: Uint8Array, endHeaders: boolean): Uint8Array {
   return frame(T.CONTINUATION, endHeaders ? F.END_HEADERS : 0, streamId, block);
 }
 
-/** PRIORITY frame (RFC 9113 §6.3). */
+/**
+ * A PRIORITY frame (RFC 9113 §6.3).
+ *
+ * @param streamId Stream identifier.
+ * @param p Dependency, exclusive flag, weight.
+ * @returns The frame bytes.
+ */
 export function priority(streamId: number, p: Priority): Uint8Array {
   return frame(T.PRIORITY, 0, streamId, priorityBytes(p));
 }
 
-/** RST_STREAM frame (RFC 9113 §6.4). */
+/**
+ * A RST_STREAM frame (RFC 9113 §6.4).
+ *
+ * @param streamId Stream identifier.
+ * @param code Error code.
+ * @returns The frame bytes.
+ */
 export function rstStream(streamId: number, code: number): Uint8Array {
   return frame(T.RST_STREAM, 0, streamId, u32(code));
 }
 
-/** SETTINGS frame (RFC 9113 §6.5) with the given (id, value) pairs, in order. */
+/**
+ * A SETTINGS frame (RFC 9113 §6.5).
+ *
+ * @param entries (identifier, value) pairs, written in order.
+ * @returns The frame bytes.
+ */
 export function settings(...entries: [number, number][]): Uint8Array {
   const payload = new Uint8Array(entries.length * 6);
   entries.forEach(([id, value], i) => {
@@ -213,29 +251,59 @@ export function settings(...entries: [number, number][]): Uint8Array {
   return frame(T.SETTINGS, 0, 0, payload);
 }
 
-/** SETTINGS with ACK (RFC 9113 §6.5). */
+/**
+ * An empty SETTINGS frame with ACK (RFC 9113 §6.5).
+ *
+ * @returns The frame bytes.
+ */
 export function settingsAck(): Uint8Array {
   return frame(T.SETTINGS, F.ACK, 0);
 }
 
-/** PUSH_PROMISE frame (RFC 9113 §6.6), END_HEADERS set. */
+/**
+ * A PUSH_PROMISE frame with END_HEADERS (RFC 9113 §6.6).
+ *
+ * @param streamId Associated stream.
+ * @param promisedId Promised stream identifier.
+ * @param block Field block.
+ * @returns The frame bytes.
+ */
 export function pushPromise(streamId: number, promisedId: number, block: Uint8Array): Uint8Array {
   return frame(T.PUSH_PROMISE, F.END_HEADERS, streamId, concat(u32(promisedId), block));
 }
 
-/** PING frame (RFC 9113 §6.7); `data` is padded/truncated to 8 octets. */
+/**
+ * A PING frame (RFC 9113 §6.7).
+ *
+ * @param opaque Opaque data, zero-padded or truncated to 8 octets.
+ * @param ack Sets ACK.
+ * @returns The frame bytes.
+ */
 export function ping(opaque: Uint8Array | string, ack = false): Uint8Array {
   const payload = new Uint8Array(8);
   payload.set((typeof opaque === "string" ? bytes(opaque) : opaque).subarray(0, 8));
   return frame(T.PING, ack ? F.ACK : 0, 0, payload);
 }
 
-/** GOAWAY frame (RFC 9113 §6.8). */
+/**
+ * A GOAWAY frame (RFC 9113 §6.8).
+ *
+ * @param lastStreamId Last stream identifier.
+ * @param code Error code.
+ * @param debug Additional debug data (Latin-1).
+ * @returns The frame bytes.
+ */
 export function goAway(lastStreamId: number, code: number, debug: string = ""): Uint8Array {
   return frame(T.GOAWAY, 0, 0, concat(u32(lastStreamId), u32(code), bytes(debug)));
 }
 
-/** WINDOW_UPDATE frame (RFC 9113 §6.9). */
+/**
+ * A WINDOW_UPDATE frame (RFC 9113 §6.9).
+ *
+ * @param streamId Stream identifier (0: the connection).
+ * @param increment Window size increment (written as 32 bits).
+ * @returns The frame bytes.
+ */
 export function windowUpdate(streamId: number, increment: number): Uint8Array {
   return frame(T.WINDOW_UPDATE, 0, streamId, u32(increment >>> 0));
 }
@@ -264,7 +332,12 @@ export function hpackInt(value: number, prefixBits: number, firstByteFlags = 0):
   return Uint8Array.from(out);
 }
 
-/** A raw (non-Huffman) string literal (RFC 7541 §5.2, H = 0). */
+/**
+ * A raw (non-Huffman) string literal (RFC 7541 §5.2, H = 0).
+ *
+ * @param text Latin-1 characters.
+ * @returns The length-prefixed octets.
+ */
 export function hpackString(text: string): Uint8Array {
   return concat(hpackInt(text.length, 7), bytes(text));
 }
@@ -325,7 +398,12 @@ export function parseFrames(buffer: Uint8Array): { frames: Frame[]; rest: Uint8A
   return { frames, rest: buffer.slice(at) };
 }
 
-/** The error code of a RST_STREAM (octets 0–3) or GOAWAY (octets 4–7) frame. */
+/**
+ * The error code of a RST_STREAM (octets 0–3) or GOAWAY (octets 4–7) frame.
+ *
+ * @param f The frame.
+ * @returns The code, or -1 when the payload is too short.
+ */
 export function frameErrorCode(f: Frame): number {
   const off = f.type === T.GOAWAY ? 4 : 0;
   if (f.payload.length < off + 4) return -1;
