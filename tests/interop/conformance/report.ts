@@ -28,6 +28,7 @@ function cell(text: string): string {
  *
  * @param path Output file.
  * @param rows The outcomes in case order.
+ * @param mode How the run connected and wrote (e.g. "TLS + ALPN h2, one write per step").
  */
 export async function writeReport(
   path: string,
