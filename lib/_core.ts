@@ -53,6 +53,9 @@ export interface PendingBlock {
   continuations: number;
 }
 
+/** DATA frames below this size on a stream we reset count as glitches. */
+const SMALL_DATA_FRAME = 1_024;
+
 /** The largest encoder table we keep, whatever the peer allows (attack catalogue #14). */
 export const MAX_ENCODER_TABLE_SIZE = 4_096;
 
@@ -291,8 +294,9 @@ export class ConnectionCore {
    *
    * @param streamId The stream named by the frame.
    * @param what The frame type, for messages.
+   * @param size The DATA payload length (DATA only).
    */
-  onMissingStream(streamId: number, what: string): void {
+  onMissingStream(streamId: number, what: string, size = 0): void {
     if (this.isIdle(streamId)) {
       // RFC 9113 §5.1 "idle": "Receiving any frame other than HEADERS or PRIORITY on a stream
       // in this state MUST be treated as a connection error of type PROTOCOL_ERROR."
@@ -306,8 +310,11 @@ export class ConnectionCore {
     const closedBy = this.closed.get(streamId);
     if (closedBy === ClosedBy.SEND_RST_STREAM) {
       // §5.1 "closed": after we reset it, "MUST minimally process and then discard". A few
-      // frames may be in flight; an endless stream of them is abuse (a glitch each).
-      this.glitch("frame on a stream we reset");
+      // frames may be in flight; an endless stream of them is abuse (a glitch each). Full-size
+      // DATA of an upload we cut short costs the peer as much as us (its window is credited
+      // back byte for byte), so only small DATA frames are glitches (cf. hyper's small-frame
+      // budget).
+      if (what !== "DATA" || size < SMALL_DATA_FRAME) this.glitch("frame on a stream we reset");
       return;
     }
     if (closedBy === ClosedBy.RECV_RST_STREAM) {

@@ -148,7 +148,7 @@ function recvData(core: ConnectionCore, frame: DataFrame): void {
   const stream = core.streams.get(streamId);
   if (stream === undefined) {
     core.creditConnection(size);
-    core.onMissingStream(streamId, "DATA");
+    core.onMissingStream(streamId, "DATA", length);
     return;
   }
   const row = stream.peek(StreamInput.RECV_DATA);

@@ -391,3 +391,26 @@ Deno.test("H2Connection refuses a :protocol request when extended CONNECT is off
   client.sendHeaders(3, REQUEST, { endStream: true });
   assert.ok(server.receiveData(client.dataToSend()).some((e) => e instanceof RequestReceived));
 });
+
+Deno.test("H2Connection does not spend glitches on full-size DATA in flight after it reset an upload (RFC 9113 §5.1)", () => {
+  // RFC 9113 §5.1 "closed": frames in flight after our RST_STREAM are discarded; their DATA still
+  // counts toward the connection window, and a cut-short upload is not abuse.
+  const client = new H2Connection();
+  const server = new H2Connection({ clientSide: false, limits: { glitchBurst: 2 } });
+  client.initiateConnection();
+  server.initiateConnection();
+  pump(client, server);
+  client.sendHeaders(1, [[":method", "POST"], ...REQUEST.slice(1)]);
+  server.receiveData(client.dataToSend());
+  server.sendHeaders(1, [[":status", "413"]], { endStream: true });
+  server.resetStream(1, ErrorCode.NO_ERROR);
+  for (let i = 0; i < 3; i++) client.sendData(1, new Uint8Array(16_384));
+  const events = server.receiveData(client.dataToSend());
+  assert.deepEqual(events, []);
+  // The dropped octets were credited back to the connection window.
+  assert.ok(server.inboundFlowControlWindow > 65_535 - 3 * 16_384);
+  // Small frames are another matter: a flood of them trips the glitch budget.
+  assert.throws(() => {
+    for (let i = 0; i < 3; i++) server.receiveData(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1));
+  }, (e: Error) => e.name === "DenialOfServiceError");
+});
