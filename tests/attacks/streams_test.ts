@@ -153,3 +153,46 @@ Deno.test("Oversized frame header: rejected on its 9 octets, before any payload 
     }
   }
 });
+
+Deno.test("A stream flood during graceful shutdown is refused and bounded; the in-flight stream completes", async (t) => {
+  // RFC 9113 §6.8: after GOAWAY(2^31-1) + PING, the final GOAWAY names the last stream processed;
+  // streams above it are never processed, and what runs below it finishes.
+  await t.step(
+    "before the PING ACK: new streams up to the limit, then refusals, then the glitch budget",
+    () => {
+      const conn = server();
+      conn.receiveData(w.request(1, false));
+      conn.startGracefulShutdown();
+      const [first] = w.goAways(w.parseFrames(conn.dataToSend()));
+      assert.deepEqual(first, { lastStreamId: 2 ** 31 - 1, errorCode: w.E.NO_ERROR, debug: "" });
+      const outcome = attack(conn, 20_000, (i) => w.request(sid(i + 1), true), { drainEvery: 100 });
+      assert.ok(conn.openInboundStreams <= 100);
+      for (const [, code] of w.resets(outcome.frames)) assert.equal(code, w.E.REFUSED_STREAM);
+      expectGoAway(outcome, w.E.ENHANCE_YOUR_CALM);
+      assert.ok(outcome.heapDelta < 16 * MiB, `heap grew ${outcome.heapDelta}`);
+    },
+  );
+  await t.step(
+    "after the final GOAWAY: new streams are not processed, stream 1 still completes",
+    () => {
+      const conn = server();
+      conn.receiveData(w.request(1, false));
+      conn.startGracefulShutdown();
+      const ping = w.parseFrames(conn.dataToSend()).find((f) => f.type === w.T.PING)!;
+      conn.receiveData(w.frame(w.T.PING, w.F.ACK, 0, ping.payload));
+      const [last] = w.goAways(w.parseFrames(conn.dataToSend()));
+      assert.equal(last?.lastStreamId, 1);
+      const outcome = attack(conn, 20_000, (i) => w.request(sid(i + 1), true), { drainEvery: 100 });
+      assert.equal(outcome.events.filter((e) => e.type === "RequestReceived").length, 0);
+      assert.ok(outcome.heapDelta < 16 * MiB, `heap grew ${outcome.heapDelta}`);
+      if (outcome.error === undefined) {
+        const done = conn.receiveData(w.data(1, 5, true));
+        assert.ok(done.some((e) => e.type === "StreamEnded" && e.streamId === 1));
+        conn.sendHeaders(1, [[":status", "200"]], { endStream: true });
+        assert.ok(conn.isClosed, "not closed once the last stream finished after the final GOAWAY");
+      } else {
+        expectGoAway(outcome, w.E.ENHANCE_YOUR_CALM);
+      }
+    },
+  );
+});
