@@ -371,6 +371,11 @@ function socketWritable(conn: Deno.Conn): WritableStream<Uint8Array> {
   });
 }
 
+/** Milliseconds, for the engine's rate budgets. */
+function clock(): number {
+  return performance.now();
+}
+
 /** What the server tracks per accepted connection. */
 interface Tracked {
   readonly conn: Deno.Conn;
@@ -507,6 +512,9 @@ export function serve(options: ServeOptions = {}): Server {
       if (shuttingDown) return;
       const h2 = H2StreamsConnection.server(transport, {
         initialData,
+        // The clock lets the engine's RST_STREAM and glitch budgets refill (33/s, as nghttp2),
+        // so a long-lived connection is not cut off by a lifetime count of cancelled streams.
+        connectionOptions: { now: clock },
         ...(settings === undefined ? {} : { upgradeSettings: settings }),
         onEvent(event: H2Event) {
           if (tracked.prefaceTimer !== undefined) {

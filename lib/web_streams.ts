@@ -170,6 +170,11 @@ interface Inbound {
   taken: boolean;
   /** A request body (server side): dropped once the response is sent if nobody took it. */
   readonly isRequest: boolean;
+  /**
+   * Set once the response is complete and nobody took the body: the octets
+   * still accepted (acknowledged and dropped) before the stream is reset.
+   */
+  discarding: number | undefined;
   wake: (() => void) | undefined;
 }
 
@@ -360,7 +365,8 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
    * Sends a response: the header block, then the body within the peer's
    * flow-control windows, then the trailers or END_STREAM. When the request
    * body was never taken with {@link requestBody} and is still arriving, the
-   * stream is then reset with NO_ERROR (RFC 9113 §8.1: the client may stop).
+   * rest of it is acknowledged and dropped; past 1 MiB more the stream is
+   * reset with NO_ERROR (RFC 9113 §8.1: the client may stop).
    *
    * @param streamId The request's stream.
    * @param headers The response fields, `:status` first.
@@ -413,8 +419,10 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     if (inbound === undefined) {
       throw new TypeError(`Cannot read the body of stream "${streamId}": it is unknown or gone`);
     }
-    if (inbound.taken) {
-      throw new TypeError(`Cannot read the body of stream "${streamId}": it was taken already`);
+    if (inbound.taken || inbound.discarding !== undefined) {
+      throw new TypeError(
+        `Cannot read the body of stream "${streamId}": it was taken already or the response is sent`,
+      );
     }
     inbound.taken = true;
     return new ReadableStream<Uint8Array>({
@@ -654,9 +662,13 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
 
   #recvData(streamId: number, data: Uint8Array, flowControlledLength: number): void {
     const inbound = this.#inbound.get(streamId);
-    if (inbound === undefined || inbound.ended) {
-      // Nobody will read it (body cancelled, or unknown): give the window back now.
+    if (inbound === undefined || inbound.ended || inbound.discarding !== undefined) {
+      // Nobody will read it (body cancelled, unknown, or answered already): give the window back.
       this.#ack(flowControlledLength, streamId);
+      if (inbound?.discarding !== undefined) {
+        inbound.discarding -= flowControlledLength;
+        if (inbound.discarding < 0) this.#discardInbound(streamId, inbound, ErrorCode.NO_ERROR);
+      }
       return;
     }
     // Padding (§6.1) is never delivered, so it is acknowledged at once.
@@ -677,6 +689,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     const inbound = this.#inbound.get(streamId);
     if (inbound === undefined) return;
     inbound.ended = true;
+    if (inbound.discarding !== undefined) this.#inbound.delete(streamId);
     wake(inbound);
   }
 
@@ -815,7 +828,9 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       this.#onSent(streamId);
       return true;
     }
-    const { promise, resolve } = Promise.withResolvers<boolean>();
+    // Not Promise.withResolvers: Node 20 lacks it, and lib/ runs there unchanged.
+    let resolve!: (completed: boolean) => void;
+    const promise = new Promise<boolean>((settle) => resolve = settle);
     const out: Outbound = {
       streamId,
       chunks: [],
@@ -984,12 +999,23 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     if (completed) this.#onSent(out.streamId);
   }
 
-  /** Our side of a stream is complete: drop a request body nobody asked for (RFC 9113 §8.1). */
+  /**
+   * Our side of a stream is complete: drop a request body nobody asked for.
+   * RFC 9113 §8.1 lets a server then reset the stream with NO_ERROR; we first
+   * absorb up to one default stream window of it (acknowledged, dropped), so
+   * a short body still ends normally and the engine keeps judging the rest of
+   * the request, and reset only a long upload.
+   */
   #onSent(streamId: number): void {
     const inbound = this.#inbound.get(streamId);
-    if (inbound !== undefined && !inbound.taken && inbound.isRequest) {
+    if (inbound === undefined || inbound.taken || !inbound.isRequest) return;
+    if (inbound.ended) {
       this.#discardInbound(streamId, inbound, ErrorCode.NO_ERROR);
+      return;
     }
+    this.#dropQueue(streamId, inbound);
+    inbound.discarding = DEFAULT_STREAM_WINDOW;
+    this.#scheduleFlush();
   }
 
   #afterAction(): void {
@@ -1104,7 +1130,15 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
 }
 
 function newInbound(isRequest: boolean, ended: boolean): Inbound {
-  return { queue: [], ended, failure: undefined, taken: false, isRequest, wake: undefined };
+  return {
+    queue: [],
+    ended,
+    failure: undefined,
+    taken: false,
+    isRequest,
+    discarding: undefined,
+    wake: undefined,
+  };
 }
 
 function wake(inbound: Inbound): void {

@@ -388,3 +388,29 @@ Deno.test(
     });
   }),
 );
+
+Deno.test(
+  "serve() gives the engine a clock, so the RST_STREAM budget refills over time (rapid reset, CVE-2023-44487)",
+  bounded(async () => {
+    await withServer({}, async (server) => {
+      const { conn, h2 } = await connect(server);
+      const cancelled = async (count: number) => {
+        for (let i = 0; i < count; i++) {
+          const { streamId } = h2.request(requestFields(server, "GET", "/"));
+          h2.reset(streamId, ErrorCode.CANCEL);
+          if (i % 50 === 49) await h2.flush();
+        }
+        await h2.flush();
+      };
+      // The burst (1000) is spent at once; 33 tokens a second come back.
+      await cancelled(990);
+      await new Promise((r) => setTimeout(r, 3_000));
+      await cancelled(60);
+      const response = await fetchH2(h2, requestFields(server, "GET", "/after-resets"));
+      assert.equal(field(response.headers, ":status"), "200");
+      assert.equal(h2.isClosed, false);
+      await h2.close();
+      closeQuietly(conn);
+    });
+  }),
+);

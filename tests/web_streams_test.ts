@@ -455,7 +455,7 @@ Deno.test(
 );
 
 Deno.test(
-  "H2StreamsConnection resets an unread request body with NO_ERROR once the response is sent (RFC 9113 §8.1)",
+  "H2StreamsConnection resets a long unread upload with NO_ERROR after the response (RFC 9113 §8.1)",
   bounded(async () => {
     const source = patternSource(Infinity, 16_384);
     const { client, server } = pair({
@@ -473,6 +473,41 @@ Deno.test(
     assert.equal(reset.errorCode, ErrorCode.NO_ERROR);
     assert.equal(await sent, false);
     await waitFor(() => source.state.cancelled !== undefined, "the request body to be cancelled");
+    // The reset came once more than a default stream window (1 MiB) arrived after the response.
+    assert.ok(source.state.pulled > 1_048_576, `reset after ${source.state.pulled} octets`);
+    await client.close();
+    await server.closed;
+  }),
+);
+
+Deno.test(
+  "H2StreamsConnection lets a short unread request body end normally after the response (RFC 9113 §8.1)",
+  bounded(async () => {
+    const source = patternSource(200_000, 16_384);
+    const { client, server } = pair({
+      onEvent(event) {
+        if (event.type === "RequestReceived") {
+          void server.respond(event.streamId, [[":status", "204"]]);
+        }
+      },
+    });
+    const { streamId, sent } = client.request(POST, source.stream);
+    const events: H2Event[] = [];
+    for await (const event of client) {
+      events.push(event);
+      if (
+        event.type === "StreamReset" ||
+        (event.type === "StreamEnded" && event.streamId === streamId)
+      ) {
+        break;
+      }
+    }
+    assert.equal(await sent, true, "the whole body was sent");
+    assert.deepEqual(events.filter((e) => e.type === "StreamReset"), [], "no RST_STREAM");
+    await waitFor(
+      () => server.connection.openInboundStreams === 0,
+      "the stream to close on both sides",
+    );
     await client.close();
     await server.closed;
   }),
