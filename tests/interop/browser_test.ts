@@ -1,0 +1,182 @@
+/**
+ * A real browser against `server.ts --cert/--key`: headless Chromium
+ * (Debian `chromium`) loads pages over TLS with ALPN h2 from a self-signed
+ * certificate made at test time (certificate errors ignored for the test).
+ *
+ * - `--dump-dom`: the page is the server's JSON echo of the request's
+ *   fields; pseudo-headers in it (`:scheme: https`, `:method`) can only have
+ *   come over HTTP/2, since `server.ts` answers plain HTTP/1.1 with a 505.
+ * - DevTools Protocol (`--remote-debugging-port`, a WebSocket from Deno):
+ *   the navigation's `nextHopProtocol` is `"h2"`, the Network domain reports
+ *   protocol `h2` over TLS, and fetches from the page (concurrent downloads,
+ *   an upload) all share one HTTP/2 connection.
+ *
+ * Every process is bounded in time and killed in `finally`; a missing
+ * Chromium fails with a message saying what to install.
+ */
+
+import assert from "node:assert/strict";
+import {
+  bounded,
+  makeCertificate,
+  run,
+  type RunningServer,
+  startServer,
+} from "./_server_helpers.ts";
+import {
+  CdpClient,
+  chromiumFlags,
+  chromiumPath,
+  launchChromium,
+  pageWsUrl,
+} from "./_realworld_chromium.ts";
+
+/** Starts `server.ts` over TLS with a fresh self-signed certificate. */
+async function startTlsServer(dir: string): Promise<RunningServer> {
+  const { cert, key } = await makeCertificate(dir);
+  const server = await startServer(["--cert", cert, "--key", key]);
+  assert.match(server.origin, /^https:\/\//, "server.ts announced TLS");
+  return server;
+}
+
+/** The text inside the first `<pre>` of a DOM dump, HTML entities decoded. */
+function preText(html: string): string {
+  const match = /<pre[^>]*>([\s\S]*?)<\/pre>/.exec(html);
+  assert.ok(match, `no <pre> in the page:\n${html.slice(0, 2000)}`);
+  return match[1]!
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&amp;", "&");
+}
+
+Deno.test(
+  "RFC 9113 §3.2, §8.3.1: headless Chromium --dump-dom loads server.ts over TLS+ALPN h2 and sees the JSON echo of its own pseudo-headers",
+  bounded(async () => {
+    const binary = await chromiumPath();
+    const dir = await Deno.makeTempDir({ prefix: "h2-browser-" });
+    const server = await startTlsServer(dir);
+    try {
+      const url = `${server.origin}/dump-dom?from=chromium`;
+      const result = await run(
+        binary,
+        [...chromiumFlags(`${dir}/profile`), "--dump-dom", url],
+        { timeoutMs: 60_000 },
+      );
+      assert.equal(result.code, 0, `chromium failed:\n${result.stderr.slice(-3000)}`);
+      const raw = preText(result.text);
+      assert.ok(raw.includes('":scheme": "https"'), raw);
+      const echo = JSON.parse(raw) as Record<string, string>;
+      assert.equal(echo[":method"], "GET");
+      assert.equal(echo[":scheme"], "https");
+      assert.equal(echo[":authority"], `127.0.0.1:${server.port}`);
+      assert.equal(echo[":path"], "/dump-dom?from=chromium");
+      assert.match(echo["user-agent"] ?? "", /HeadlessChrome\/\d+/);
+      // RFC 9113 §8.2.2: a browser never sends connection-specific fields over h2.
+      for (const name of ["connection", "keep-alive", "upgrade", "transfer-encoding", "host"]) {
+        assert.equal(echo[name], undefined, `${name} must not arrive over HTTP/2`);
+      }
+      // The pseudo-headers come first, in the order Chromium sends them (§8.3).
+      assert.deepEqual(
+        Object.keys(echo).slice(0, 4).sort(),
+        [":authority", ":method", ":path", ":scheme"],
+      );
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  }, 120_000),
+);
+
+Deno.test(
+  "RFC 9113 §3.2, §5.1.2: through the DevTools Protocol, Chromium reports nextHopProtocol h2 for server.ts and multiplexes fetches on one connection",
+  bounded(async (t) => {
+    const dir = await Deno.makeTempDir({ prefix: "h2-browser-" });
+    const server = await startTlsServer(dir);
+    const browser = await launchChromium();
+    let page: CdpClient | undefined;
+    try {
+      page = await CdpClient.connect(await pageWsUrl(browser.devtoolsHost));
+      await page.send("Network.enable");
+      await page.send("Page.enable");
+      const url = `${server.origin}/cdp?page=1`;
+      const loaded = page.waitFor("Page.loadEventFired");
+      const navigation = await page.send("Page.navigate", { url });
+      assert.equal(navigation.errorText, undefined, `navigation failed: ${navigation.errorText}`);
+      await loaded;
+
+      await t.step("the navigation went over h2 on TLS", async () => {
+        assert.equal(
+          await page!.evaluate(`performance.getEntriesByType("navigation")[0].nextHopProtocol`),
+          "h2",
+        );
+        const response = await page!.waitFor(
+          "Network.responseReceived",
+          (e) => (e.params.response as { url: string }).url === url,
+        );
+        const r = response.params.response as {
+          status: number;
+          protocol: string;
+          securityState: string;
+          securityDetails?: { protocol: string };
+          headers: Record<string, string>;
+        };
+        assert.equal(r.status, 200);
+        assert.equal(r.protocol, "h2");
+        assert.match(r.securityDetails?.protocol ?? "", /^TLS 1\.[23]$/);
+        assert.equal(r.headers["server"], "basic-h2-server/1.0");
+        assert.equal(r.headers["content-type"], "application/json");
+      });
+
+      await t.step("the page is the echo of Chromium's own request", async () => {
+        const [text, userAgent] = (await page!.evaluate(
+          `[document.body.innerText, navigator.userAgent]`,
+        )) as [string, string];
+        const echo = JSON.parse(text) as Record<string, string>;
+        assert.equal(echo[":scheme"], "https");
+        assert.equal(echo[":path"], "/cdp?page=1");
+        assert.equal(echo["user-agent"], userAgent);
+      });
+
+      await t.step("concurrent fetches and an upload share one h2 connection", async () => {
+        const sizes = [0, 1, 16_384, 16_385, 65_535, 65_536, 100_000, 1_048_576];
+        const results = (await page!.evaluate(`(async () => {
+          const sizes = ${JSON.stringify(sizes)};
+          const downloads = await Promise.all(sizes.map(async (n) => {
+            const r = await fetch("/bytes/" + n, { cache: "no-store" });
+            const b = new Uint8Array(await r.arrayBuffer());
+            let bad = -1;
+            for (let i = 0; i < b.length; i++) if (b[i] !== (i & 255)) { bad = i; break; }
+            return { status: r.status, length: b.length, bad };
+          }));
+          const upload = await fetch("/echo-size", { method: "POST", body: new Uint8Array(300000) });
+          const protocols = performance.getEntriesByType("resource").map((e) => e.nextHopProtocol);
+          return { downloads, upload: await upload.json(), protocols };
+        })()`)) as {
+          downloads: { status: number; length: number; bad: number }[];
+          upload: unknown;
+          protocols: string[];
+        };
+        assert.deepEqual(
+          results.downloads,
+          sizes.map((length) => ({ status: 200, length, bad: -1 })),
+        );
+        assert.deepEqual(results.upload, { received: 300_000 });
+        assert.deepEqual(results.protocols, Array(sizes.length + 1).fill("h2"));
+        const connections = new Set(
+          page!.events
+            .filter((e) => e.method === "Network.responseReceived")
+            .map((e) => (e.params.response as { connectionId: number }).connectionId),
+        );
+        assert.equal(connections.size, 1, `one connection, got ${[...connections]}`);
+      });
+    } finally {
+      page?.close();
+      await browser.close();
+      const status = await server.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      assert.equal(status.code, 0, `server.ts exit after SIGTERM:\n${server.stderr()}`);
+    }
+  }, 120_000),
+);
