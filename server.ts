@@ -556,7 +556,9 @@ export function serve(options: ServeOptions = {}): Server {
         conn = await listener.accept();
       } catch (error) {
         if (shuttingDown || error instanceof Deno.errors.BadResource) break;
-        continue; // e.g. EMFILE: keep serving the connections we have
+        // E.g. EMFILE: keep serving the connections we have, without spinning on accept.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
       }
       const task = serveConnection(conn);
       pending.add(task);
