@@ -1,10 +1,10 @@
 /**
  * The I/O edge of the stack: wires a Sans-IO {@link H2Connection} to any
- * `{ readable, writable }` pair of Web Streams — a `Deno.Conn`, a TLS
+ * `{ readable, writable }` pair of Web Streams — a Deno socket, a TLS
  * connection, a `TransformStream` pair in tests — and turns the engine's
  * events into request/response bodies that are themselves streams.
  *
- * What it adds on top of the engine (none of it touches `Deno.*` or timers):
+ * What it adds on top of the engine (no runtime-specific API, no timers):
  *
  * - **Writes.** After every action the engine's `dataToSend()` is flushed.
  *   At most one write is in flight; everything produced meanwhile is coalesced
@@ -44,7 +44,7 @@ import { SettingCode } from "./constants.ts";
 import { ErrorCode, H2Error, NoSuchStreamError } from "./errors.ts";
 import type { H2Event, HeaderField } from "./events.ts";
 
-/** A duplex byte transport: a `Deno.Conn`, a `Deno.TlsConn`, or a pair of Web Streams. */
+/** A duplex byte transport: a Deno TCP or TLS connection, a node:net socket wrapped in Web Streams, or a TransformStream pair. */
 export interface H2Transport {
   /** Bytes from the peer. */
   readonly readable: ReadableStream<Uint8Array>;
