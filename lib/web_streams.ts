@@ -44,7 +44,10 @@ import { SettingCode } from "./constants.ts";
 import { ErrorCode, H2Error, NoSuchStreamError } from "./errors.ts";
 import type { H2Event, HeaderField } from "./events.ts";
 
-/** A duplex byte transport: a Deno TCP or TLS connection, a node:net socket wrapped in Web Streams, or a TransformStream pair. */
+/**
+ * A duplex byte transport: a Deno TCP or TLS connection, a node:net socket
+ * wrapped in Web Streams, or a `TransformStream` pair.
+ */
 export interface H2Transport {
   /** Bytes from the peer. */
   readonly readable: ReadableStream<Uint8Array>;
