@@ -433,7 +433,11 @@ export function serveConnection<Addr = unknown>(
           [":status", "200"],
           ...(headers === undefined ? [] : toFields(headers)),
         ];
-        void streams.respond(streamId, fields, out.readable).then(
+        const sent = streams.respond(streamId, fields, out.readable);
+        // The adapter frames the headers of a streamed body only with its first chunk; a tunnel's
+        // 200 must go out at once (the client may wait for it before sending anything).
+        void streams.flush();
+        void sent.then(
           () => exchanges.delete(streamId),
           () => {
             exchanges.delete(streamId);
@@ -488,6 +492,8 @@ export function serveConnection<Addr = unknown>(
           registered === undefined ? {} : { trailers: toFields(registered) },
         );
       }
+      // Headers now, not with the first body chunk (a slow stream, e.g. server-sent events).
+      void streams.flush();
       await sent;
     } catch {
       // Invalid response fields (e.g. a connection-specific header with validation on): the

@@ -1,0 +1,575 @@
+/**
+ * Tests of `lib/serve_connection.ts`: fetch-style handlers served over
+ * in-memory `TransformStream` pipes (and once over 127.0.0.1), with our
+ * client (`lib/client.ts`) or a bare {@link H2StreamsConnection} as the peer.
+ */
+
+import assert from "node:assert/strict";
+import { connect, type ConnectOptions, H2RequestError, trailers } from "../lib/client.ts";
+import { SettingCode } from "../lib/constants.ts";
+import { ErrorCode } from "../lib/errors.ts";
+import type { H2Event } from "../lib/events.ts";
+import {
+  serveConnection,
+  type ServeConnectionHandler,
+  type ServeConnectionOptions,
+  withTrailers,
+} from "../lib/serve_connection.ts";
+import { H2StreamsConnection, StreamResetError } from "../lib/web_streams.ts";
+import { bytes, frames, T } from "./_helpers/frames.ts";
+import { parseFrames, type WireFrame } from "./_helpers/decode.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Rejects if `promise` takes longer than `ms`; clears its timer either way. */
+async function within<T>(ms: number, promise: Promise<T>, what = "the test"): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `Deno.test` with a time limit: a hung exchange fails the test instead of the whole run. */
+function test(name: string, fn: (t: Deno.TestContext) => Promise<void>, ms = 30_000): void {
+  Deno.test(name, (t) => within(ms, fn(t), name));
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function waitFor(predicate: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      if (predicate()) return resolve();
+      if (performance.now() > deadline) return reject(new Error(`Timed out waiting for ${what}`));
+      setTimeout(poll, 5);
+    };
+    poll();
+  });
+}
+
+/** A server and a client session joined by in-memory pipes; counts octets client → server. */
+function setup(
+  handler: ServeConnectionHandler,
+  serverOptions: ServeConnectionOptions = {},
+  clientOptions: ConnectOptions = {},
+) {
+  const up = new TransformStream<Uint8Array, Uint8Array>();
+  const down = new TransformStream<Uint8Array, Uint8Array>();
+  const errors: unknown[] = [];
+  const server = serveConnection({ readable: up.readable, writable: down.writable }, handler, {
+    onError(error) {
+      errors.push(error);
+      return new Response("handler failed", { status: 500 });
+    },
+    ...serverOptions,
+  });
+  const session = connect({ readable: down.readable, writable: up.writable }, clientOptions);
+  return { server, session, errors };
+}
+
+/** `size` octets where octet i is `(i * 7) % 251`, pulled in `chunk`-sized pieces; counts pulls. */
+function patternSource(size: number, chunk = 65_536) {
+  const state = { pulled: 0 };
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (state.pulled >= size) return controller.close();
+      const n = Math.min(chunk, size - state.pulled);
+      const bytes = new Uint8Array(n);
+      for (let i = 0; i < n; i++) bytes[i] = ((state.pulled + i) * 7) % 251;
+      state.pulled += n;
+      controller.enqueue(bytes);
+    },
+  }, { highWaterMark: 0 });
+  return { stream, state };
+}
+
+/** Reads a body checking the pattern of `patternSource`; returns its length. */
+async function readPattern(body: ReadableStream<Uint8Array>): Promise<number> {
+  let offset = 0;
+  for await (const chunk of body) {
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] !== ((offset + i) * 7) % 251) {
+        throw new Error(`Body octet ${offset + i} is ${chunk[i]}`);
+      }
+    }
+    offset += chunk.length;
+  }
+  return offset;
+}
+
+test("serveConnection answers a GET with a Request built from the pseudo-headers (RFC 9113 §8.3.1)", async () => {
+  const seen: { url: string; method: string; agent: string | null; streamId: number }[] = [];
+  const { server, session } = setup((request, info) => {
+    seen.push({
+      url: request.url,
+      method: request.method,
+      agent: request.headers.get("x-agent"),
+      streamId: info.streamId,
+    });
+    assert.equal(request.body, null);
+    assert.equal(info.remoteAddr, undefined);
+    assert.equal(info.connection, info.streams.connection);
+    return new Response("hello", {
+      headers: { "content-type": "text/plain", "x-multi": "a" },
+    });
+  });
+  const response = await session.request("https://example.test:8443/a/b?c=d", {
+    headers: { "x-agent": "test" },
+  });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "text/plain");
+  assert.equal(response.headers.get("x-multi"), "a");
+  assert.equal(await response.text(), "hello");
+  assert.deepEqual(seen, [{
+    url: "https://example.test:8443/a/b?c=d",
+    method: "GET",
+    agent: "test",
+    streamId: 1,
+  }]);
+  await session.close();
+  await server.finished;
+});
+
+test("serveConnection echoes an 8 MiB streaming POST body within flow control (RFC 9113 §5.2)", async () => {
+  const { server, session } = setup((request) => new Response(request.body));
+  const size = 8 * 1024 * 1024;
+  const { stream } = patternSource(size);
+  const response = await session.request("http://example.test/echo", {
+    method: "POST",
+    body: stream,
+  });
+  assert.equal(response.status, 200);
+  assert.equal(await readPattern(response.body!), size);
+  await session.close();
+  await server.finished;
+});
+
+test("serveConnection: a handler that reads the body slowly throttles the client (RFC 9113 §5.2.2)", async () => {
+  const streamWindow = 262_144;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => release = resolve);
+  const { server, session } = setup(async (request) => {
+    await gate;
+    let total = 0;
+    for await (const chunk of request.body!) total += chunk.length;
+    return new Response(String(total));
+  }, { streamWindow });
+  const size = 8 * 1024 * 1024;
+  const { stream, state } = patternSource(size, 16_384);
+  const responded = session.request("http://example.test/slow", { method: "POST", body: stream });
+  // Wait until the upload stalls: nothing more arrives for 200 ms.
+  let last = -1;
+  while (server.streams.bytesRead !== last) {
+    last = server.streams.bytesRead;
+    await delay(200);
+  }
+  // Only the stream window (plus frame headers and the preface) can arrive unread.
+  assert.ok(last < streamWindow + 32_768, `read ${last} octets while the handler did not read`);
+  assert.ok(state.pulled < size / 4, `the client pulled ${state.pulled} octets of its body`);
+  release();
+  const response = await responded;
+  assert.equal(await response.text(), String(size));
+  await session.close();
+  await server.finished;
+});
+
+test("serveConnection aborts request.signal when the client resets the stream (RFC 9113 §6.4)", async () => {
+  const { promise: reason, resolve } = Promise.withResolvers<unknown>();
+  const { promise: entered, resolve: enter } = Promise.withResolvers<void>();
+  const { server, session } = setup((request) => {
+    if (new URL(request.url).pathname === "/again") return new Response("still serving");
+    enter();
+    return new Promise((resolveResponse) => {
+      request.signal.addEventListener("abort", () => {
+        resolve(request.signal.reason);
+        resolveResponse(new Response("too late"));
+      });
+    });
+  });
+  const controller = new AbortController();
+  const responded = session.request("http://example.test/wait", { signal: controller.signal });
+  await entered;
+  controller.abort();
+  await assert.rejects(responded);
+  const error = await reason;
+  assert.ok(error instanceof StreamResetError);
+  assert.equal(error.errorCode, ErrorCode.CANCEL);
+  // The connection lives on.
+  const response = await session.request("http://example.test/again");
+  assert.equal(await response.text(), "still serving");
+  await session.close();
+  await server.finished;
+});
+
+test("serveConnection aborts request.signal when the connection dies", async () => {
+  const { promise: entered, resolve: enter } = Promise.withResolvers<void>();
+  const { promise: aborted, resolve: abortSeen } = Promise.withResolvers<unknown>();
+  const { server, session } = setup((request) => {
+    enter();
+    request.signal.addEventListener("abort", () => abortSeen(request.signal.reason));
+    return new Promise(() => {}); // never answers
+  });
+  void session.request("http://example.test/hang").catch(() => {});
+  await entered;
+  await session.destroy(ErrorCode.INTERNAL_ERROR);
+  assert.ok(await aborted instanceof StreamResetError);
+  await server.finished;
+});
+
+test("serveConnection sends trailers registered with withTrailers, also as a promise (RFC 9113 §8.1)", async (t) => {
+  const { server, session } = setup(async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/sync") {
+      return withTrailers(new Response("body"), { "x-checksum": "1234" });
+    }
+    if (path === "/empty") return withTrailers(new Response(null), [["x-only", "trailer"]]);
+    // The trailers depend on the body: resolved only after the body stream has been read.
+    let count = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (count === 3) return controller.close();
+        count++;
+        controller.enqueue(encoder.encode(`part${count};`));
+      },
+    });
+    const { promise, resolve } = Promise.withResolvers<HeadersInit>();
+    const counted = body.pipeThrough(
+      new TransformStream({ flush: () => resolve({ "x-parts": String(count) }) }),
+    );
+    await Promise.resolve();
+    return withTrailers(new Response(counted), promise);
+  });
+  await t.step("a fixed trailer list", async () => {
+    const response = await session.request("http://example.test/sync");
+    assert.equal(await response.text(), "body");
+    assert.equal((await trailers(response)).get("x-checksum"), "1234");
+  });
+  await t.step("trailers after an empty body", async () => {
+    const response = await session.request("http://example.test/empty");
+    assert.equal(await response.text(), "");
+    assert.equal((await trailers(response)).get("x-only"), "trailer");
+  });
+  await t.step("trailers promised until the body is done", async () => {
+    const response = await session.request("http://example.test/promise");
+    assert.equal(await response.text(), "part1;part2;part3;");
+    assert.equal((await trailers(response)).get("x-parts"), "3");
+  });
+  await session.close();
+  await server.finished;
+});
+
+test("serveConnection sends 103 Early Hints before the final response (RFC 8297, RFC 9113 §8.1)", async () => {
+  const informational: { status: number; link: string | null }[] = [];
+  const { server, session } = setup((_request, info) => {
+    info.earlyHints({ link: "</style.css>; rel=preload; as=style" });
+    info.sendInformational(100);
+    assert.throws(() => info.sendInformational(101), RangeError);
+    assert.throws(() => info.sendInformational(200), RangeError);
+    return new Response("page");
+  });
+  const response = await session.request("http://example.test/", {
+    onInformational: (r) => informational.push({ status: r.status, link: r.headers.get("link") }),
+  });
+  assert.equal(await response.text(), "page");
+  assert.deepEqual(informational, [
+    { status: 103, link: "</style.css>; rel=preload; as=style" },
+    { status: 100, link: null },
+  ]);
+  await session.close();
+  await server.finished;
+});
+
+test("serveConnection turns handler failures into 500 or, once the headers are out, RST_STREAM INTERNAL_ERROR", async (t) => {
+  const { server, session, errors } = setup((request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/throw") throw new Error("boom");
+    if (path === "/reject") return Promise.reject(new Error("async boom"));
+    if (path === "/not-a-response") return "nope" as unknown as Response;
+    // The body fails after the headers were sent.
+    let sent = false;
+    return new Response(
+      new ReadableStream({
+        pull(controller) {
+          if (!sent) {
+            sent = true;
+            controller.enqueue(encoder.encode("partial"));
+          } else controller.error(new Error("body boom"));
+        },
+      }),
+    );
+  });
+  for (const path of ["/throw", "/reject", "/not-a-response"]) {
+    await t.step(`${path} gets a 500 from onError`, async () => {
+      const response = await session.request(`http://example.test${path}`);
+      assert.equal(response.status, 500);
+      assert.equal(await response.text(), "handler failed");
+    });
+  }
+  assert.equal(errors.length, 3);
+  assert.equal((errors[0] as Error).message, "boom");
+  assert.ok(errors[2] instanceof TypeError);
+  await t.step("a body failing mid-way resets the stream with INTERNAL_ERROR", async () => {
+    const response = await session.request("http://example.test/body-fails");
+    assert.equal(response.status, 200);
+    const error = await response.text().then(() => undefined, (e) => e);
+    assert.ok(error instanceof H2RequestError, String(error));
+    assert.equal(error.errorCode, ErrorCode.INTERNAL_ERROR);
+  });
+  await session.close();
+  await server.finished;
+});
+
+test("serveConnection's default onError answers an empty 500 and logs the error", async () => {
+  const logged: unknown[][] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void logged.push(args);
+  try {
+    const up = new TransformStream<Uint8Array, Uint8Array>();
+    const down = new TransformStream<Uint8Array, Uint8Array>();
+    const server = serveConnection({ readable: up.readable, writable: down.writable }, () => {
+      throw new Error("default boom");
+    });
+    const session = connect({ readable: down.readable, writable: up.writable });
+    const response = await session.request("http://example.test/");
+    assert.equal(response.status, 500);
+    assert.equal(await response.text(), "");
+    assert.equal(logged.length, 1);
+    assert.equal((logged[0]![1] as Error).message, "default boom");
+    await session.close();
+    await server.finished;
+  } finally {
+    console.error = original;
+  }
+});
+
+test("serveConnection sends no body for HEAD, 204 and 304 (RFC 9110 §9.3.2, §6.4.1)", async (t) => {
+  const { server, session } = setup((request) => {
+    const status = Number(new URL(request.url).searchParams.get("status") ?? 200);
+    return new Response(status === 200 ? "twelve bytes" : null, {
+      status,
+      headers: { "content-length": "12" },
+    });
+  });
+  for (const [method, status] of [["HEAD", 200], ["GET", 204], ["GET", 304]] as const) {
+    await t.step(`${method} ${status}`, async () => {
+      const response = await session.request(`http://example.test/?status=${status}`, { method });
+      assert.equal(response.status, status);
+      assert.equal(await response.text(), "");
+    });
+  }
+  await session.close();
+  await server.finished;
+});
+
+test("serveConnection relays an extended CONNECT tunnel (RFC 8441 §4, §5)", async () => {
+  const up = new TransformStream<Uint8Array, Uint8Array>();
+  const down = new TransformStream<Uint8Array, Uint8Array>();
+  const seen: { method: string; protocol: string | undefined; url: string }[] = [];
+  const server = serveConnection(
+    { readable: up.readable, writable: down.writable },
+    (request, info) => {
+      seen.push({ method: request.method, protocol: info.protocol, url: request.url });
+      const tunnel = info.upgrade({ "sec-websocket-protocol": "echo" });
+      // Echo every chunk back, upper-cased, until the client ends its side.
+      void tunnel.readable
+        .pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform: (chunk, controller) =>
+              controller.enqueue(encoder.encode(decoder.decode(chunk).toUpperCase())),
+          }),
+        )
+        .pipeTo(tunnel.writable);
+      return tunnel.response;
+    },
+    { enableConnectProtocol: true },
+  );
+  const events: H2Event[] = [];
+  let wakeUp: (() => void) | undefined;
+  const client = H2StreamsConnection.client({ readable: down.readable, writable: up.writable }, {
+    onEvent(event) {
+      events.push(event);
+      wakeUp?.();
+    },
+  });
+  const next = (type: H2Event["type"]) =>
+    waitFor(() => events.some((e) => e.type === type), type).then(() =>
+      events.find((e) => e.type === type)!
+    );
+  // RFC 8441 §3: the server advertises SETTINGS_ENABLE_CONNECT_PROTOCOL = 1.
+  await next("RemoteSettingsChanged");
+  assert.equal(client.connection.remoteSettings.get(SettingCode.ENABLE_CONNECT_PROTOCOL), 1);
+
+  const outbound = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = outbound.writable.getWriter();
+  const { streamId } = client.request([
+    [":method", "CONNECT"],
+    [":protocol", "websocket"],
+    [":scheme", "https"],
+    [":authority", "example.test"],
+    [":path", "/chat"],
+  ], outbound.readable);
+  // The adapter frames a request's HEADERS with the body's first chunk; the client waits for the
+  // 200 first (RFC 8441 §5), so push the HEADERS out now.
+  await client.flush();
+  const response = await next("ResponseReceived");
+  assert.ok(response.type === "ResponseReceived");
+  assert.deepEqual(response.headers, [[":status", "200"], ["sec-websocket-protocol", "echo"]]);
+  const reader = client.responseBody(streamId).getReader();
+  for (const word of ["hello", "tunnel"]) {
+    await writer.write(encoder.encode(word));
+    const { value } = await reader.read();
+    assert.equal(decoder.decode(value), word.toUpperCase());
+  }
+  await writer.close();
+  assert.equal((await reader.read()).done, true); // the server ended its side after ours
+  assert.deepEqual(seen, [{
+    method: "CONNECT",
+    protocol: "websocket",
+    url: "https://example.test/chat",
+  }]);
+  await client.close();
+  await server.finished;
+});
+
+test("serveConnection refuses :protocol unless enableConnectProtocol is set (RFC 8441 §4)", async (t) => {
+  // A raw peer (our client engine would refuse to send it): stream 1 carries extended CONNECT.
+  for (const enabled of [false, true]) {
+    await t.step(enabled ? "enabled: the handler runs" : "not enabled: RST_STREAM", async () => {
+      const up = new TransformStream<Uint8Array, Uint8Array>();
+      const down = new TransformStream<Uint8Array, Uint8Array>();
+      let called = 0;
+      const server = serveConnection({ readable: up.readable, writable: down.writable }, () => {
+        called++;
+        return new Response(null, { status: 404 });
+      }, { enableConnectProtocol: enabled });
+      const writer = up.writable.getWriter();
+      await writer.write(bytes(
+        frames.preface(),
+        frames.settings(),
+        frames.headers(1).fields([
+          [":method", "CONNECT"],
+          [":protocol", "websocket"],
+          [":scheme", "https"],
+          [":authority", "example.test"],
+          [":path", "/chat"],
+        ]).endStream(),
+      ));
+      const reader = down.readable.getReader();
+      let received = new Uint8Array(0);
+      const seen: WireFrame[] = [];
+      // Collect until stream 1 is answered (HEADERS or RST_STREAM).
+      while (
+        !seen.some((f) => f.streamId === 1 && (f.type === T.HEADERS || f.type === T.RST_STREAM))
+      ) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const joined = new Uint8Array(received.length + value.length);
+        joined.set(received);
+        joined.set(value, received.length);
+        received = joined;
+        try {
+          seen.splice(0, seen.length, ...parseFrames(received));
+        } catch { /* a partial frame: read on */ }
+      }
+      const answer = seen.find((f) => f.streamId === 1)!;
+      if (enabled) {
+        assert.equal(answer.type, T.HEADERS);
+        assert.equal(called, 1);
+      } else {
+        assert.equal(answer.type, T.RST_STREAM);
+        assert.equal(new DataView(answer.payload.buffer).getUint32(0), ErrorCode.PROTOCOL_ERROR);
+        assert.equal(called, 0);
+      }
+      reader.releaseLock();
+      void down.readable.cancel();
+      await writer.close();
+      await server.finished;
+    });
+  }
+});
+
+test("serveConnection shuts down gracefully: in-flight requests finish, new ones are refused (RFC 9113 §6.8)", async (t) => {
+  for (const how of ["shutdown()", "signal"] as const) {
+    await t.step(how, async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => release = resolve);
+      let entered = 0;
+      const controller = new AbortController();
+      const { server, session } = setup(async (request) => {
+        entered++;
+        await gate;
+        return new Response(`done ${new URL(request.url).pathname}`);
+      }, { signal: controller.signal });
+      const inFlight = [1, 2, 3].map((i) => session.request(`http://example.test/${i}`));
+      await waitFor(() => entered === 3, "three handlers");
+      const finished = how === "signal" ? (controller.abort(), server.finished) : server.shutdown();
+      // The client sees the GOAWAY (or, had it sent the request, the final GOAWAY's last stream
+      // id is below it): either way the late request is unprocessed and never reaches a handler.
+      await delay(50);
+      await assert.rejects(
+        session.request("http://example.test/late"),
+        (error) => error instanceof H2RequestError && error.unprocessed,
+      );
+      release();
+      const texts = await Promise.all(inFlight.map(async (r) => (await r).text()));
+      assert.deepEqual(texts, ["done /1", "done /2", "done /3"]);
+      await within(5_000, finished, "finished");
+      assert.equal(entered, 3);
+      await session.closed;
+    });
+  }
+});
+
+test("serveConnection serves 100 concurrent requests on one connection (RFC 9113 §5.1.2)", async () => {
+  let active = 0;
+  let peak = 0;
+  const { server, session } = setup(async (request) => {
+    active++;
+    peak = Math.max(peak, active);
+    const body = await request.text();
+    await delay(10);
+    active--;
+    return new Response(`${new URL(request.url).pathname}:${body.length}`);
+  });
+  const texts = await Promise.all(
+    Array.from({ length: 100 }, async (_, i) => {
+      const response = await session.request(`http://example.test/r${i}`, {
+        method: "POST",
+        body: "x".repeat(i * 100),
+      });
+      return response.text();
+    }),
+  );
+  assert.deepEqual(texts, Array.from({ length: 100 }, (_, i) => `/r${i}:${i * 100}`));
+  assert.ok(peak > 10, `only ${peak} handlers ran at once`);
+  await session.close();
+  await server.finished;
+});
+
+test("serveConnection over 127.0.0.1 passes the socket's remoteAddr to the handler", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = (async () => {
+    const conn = await listener.accept();
+    const served = serveConnection(conn, (request, info) => {
+      const addr = info.remoteAddr as Deno.NetAddr;
+      return new Response(`${request.method} ${addr.hostname}`);
+    });
+    await served.finished;
+  })();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const session = connect(conn);
+  const response = await session.request(`http://127.0.0.1:${listener.addr.port}/`);
+  assert.equal(await response.text(), "GET 127.0.0.1");
+  await session.close();
+  await accepted;
+  listener.close();
+});
