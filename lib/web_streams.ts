@@ -589,12 +589,8 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       events = this.connection.receiveData(chunk);
     } catch (error) {
       // RFC 9113 §5.4.1: the engine queued the GOAWAY before throwing; flush it, then close.
-      if (!(error instanceof H2Error)) {
-        try {
-          this.connection.closeConnection(ErrorCode.INTERNAL_ERROR);
-        } catch { /* already closed */ }
-      }
-      void this.#finish(error);
+      if (error instanceof H2Error) void this.#finish(error);
+      else this.#failInternal(error);
       return;
     }
     this.#inDispatch = true;
@@ -602,11 +598,8 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       for (const event of events) this.#dispatch(event);
     } catch (error) {
       // A throwing onEvent handler is our application's bug: fail the connection loudly.
-      try {
-        this.connection.closeConnection(ErrorCode.INTERNAL_ERROR);
-      } catch { /* already closed */ }
       this.#inDispatch = false;
-      void this.#finish(error);
+      this.#failInternal(error);
       return;
     }
     this.#inDispatch = false;
@@ -980,11 +973,22 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       this.#sendable.delete(out);
       return false;
     } catch (error) {
-      if (!(error instanceof H2Error)) throw error;
-      // The stream was closed under us (e.g. reset by a peer in the same batch).
+      // An H2Error: the stream was closed under us (e.g. reset by a peer in the same batch).
       this.#finishOutbound(out, false, error);
+      // Anything else is a bug. It runs in write callbacks and microtasks, where a throw would
+      // end the whole process: fail this connection only, loudly (error, GOAWAY INTERNAL_ERROR).
+      if (!(error instanceof H2Error)) this.#failInternal(error);
       return false;
     }
+  }
+
+  #failInternal(error: unknown): void {
+    try {
+      this.connection.closeConnection(ErrorCode.INTERNAL_ERROR);
+    } catch {
+      // Already closed.
+    }
+    void this.#finish(error);
   }
 
   #finishOutbound(out: Outbound, completed: boolean, reason: unknown): void {

@@ -581,3 +581,21 @@ Deno.test(
     await server.closed;
   }),
 );
+
+Deno.test(
+  "H2StreamsConnection fails only its connection, with GOAWAY(INTERNAL_ERROR), when onEvent throws (RFC 9113 §5.4.1)",
+  bounded(async () => {
+    const bug = new Error("handler bug");
+    const { client, server } = pair({
+      onEvent(event) {
+        if (event.type === "RequestReceived") throw bug;
+      },
+    });
+    client.request(GET);
+    const goAway = await next(client, "ConnectionTerminated");
+    assert.equal(goAway.errorCode, ErrorCode.INTERNAL_ERROR);
+    await server.closed;
+    assert.equal(server.error, bug);
+    await client.closed;
+  }),
+);
