@@ -16,6 +16,7 @@ import { connect, type H2ClientSession } from "../../lib/client.ts";
 import {
   bounded,
   expectedBytes,
+  makeCertificate,
   requireTool,
   run,
   type RunningServer,
@@ -24,7 +25,11 @@ import {
 import { freePort, type RunningHaproxy, startHaproxy } from "./_realworld_haproxy.ts";
 
 /** The deploy.md configuration, with this test's ports. */
-function haproxyConfig(h2cPort: number, mixedPort: number, backends: number[]): string {
+function haproxyConfig(
+  ports: { h2c: number; mixed: number; tls: number },
+  pem: string,
+  backends: number[],
+): string {
   return `global
     stats socket @DIR@/stats.sock mode 600 level admin
     maxconn 4096
@@ -43,8 +48,12 @@ defaults
     retry-on conn-failure
 
 frontend public
-    bind 127.0.0.1:${h2cPort} proto h2
-    bind 127.0.0.1:${mixedPort}
+    # h2c with prior knowledge only
+    bind 127.0.0.1:${ports.h2c} proto h2
+    # HTTP/1.1, or h2c detected by its preface
+    bind 127.0.0.1:${ports.mixed}
+    # TLS terminated here; ALPN picks h2 or HTTP/1.1
+    bind 127.0.0.1:${ports.tls} ssl crt ${pem} alpn h2,http/1.1
     default_backend app
 
 backend app
@@ -64,20 +73,22 @@ interface Setup {
   haproxy: RunningHaproxy;
   h2cPort: number;
   mixedPort: number;
+  tlsPort: number;
 }
 
 async function withSetup(fn: (setup: Setup) => Promise<void>): Promise<void> {
   await requireTool("haproxy", "apt-get install haproxy");
   const servers: RunningServer[] = [];
   let haproxy: RunningHaproxy | undefined;
+  const certDir = await Deno.makeTempDir({ prefix: "h2-haproxy-cert-" });
   try {
+    // HAProxy wants the certificate chain and its key in one PEM file.
+    const { cert, key } = await makeCertificate(certDir);
+    const pem = `${certDir}/site.pem`;
+    await Deno.writeTextFile(pem, (await Deno.readTextFile(cert)) + (await Deno.readTextFile(key)));
     servers.push(await startServer(), await startServer());
-    const h2cPort = freePort();
-    const mixedPort = freePort();
-    haproxy = await startHaproxy(
-      haproxyConfig(h2cPort, mixedPort, servers.map((s) => s.port)),
-      h2cPort,
-    );
+    const ports = { h2c: freePort(), mixed: freePort(), tls: freePort() };
+    haproxy = await startHaproxy(haproxyConfig(ports, pem, servers.map((s) => s.port)), ports.h2c);
     // Both servers must be seen UP by the health checks before counting.
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -88,10 +99,11 @@ async function withSetup(fn: (setup: Setup) => Promise<void>): Promise<void> {
       if (Date.now() > deadline) assert.fail(`backends not UP: ${JSON.stringify(rows)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await fn({ servers, haproxy, h2cPort, mixedPort });
+    await fn({ servers, haproxy, h2cPort: ports.h2c, mixedPort: ports.mixed, tlsPort: ports.tls });
   } finally {
     await haproxy?.stop();
     for (const server of servers) await server.stop();
+    await Deno.remove(certDir, { recursive: true }).catch(() => {});
   }
 }
 
@@ -195,6 +207,36 @@ Deno.test(
           assert.equal(echo["x-attempt"], String(i));
         }
         assert.deepEqual([...seen].sort(), ["s1", "s2"], `${flag} on ${port}`);
+      }
+    })
+  ),
+);
+
+Deno.test(
+  "RFC 9113 §3.2, RFC 7301: HAProxy terminates TLS with ALPN h2,http/1.1 in front of the h2c backends",
+  bounded(() =>
+    withSetup(async ({ tlsPort }) => {
+      await requireTool("curl", "apt-get install curl");
+      for (const [flag, version] of [["--http2", "2"], ["--http1.1", "1.1"]] as const) {
+        const result = await run("curl", [
+          "-sS",
+          "-k",
+          flag,
+          "-D",
+          "-",
+          "-w",
+          "\n%{http_version} %{ssl_verify_result}",
+          `https://127.0.0.1:${tlsPort}/tls-offload?v=${version}`,
+        ], { timeoutMs: 15_000 });
+        assert.equal(result.code, 0, result.stderr);
+        const [head, rest] = result.text.split("\r\n\r\n", 2) as [string, string];
+        const [body, summary] = rest.split("\n") as [string, string];
+        assert.equal(summary.split(" ")[0], version, "ALPN chose the protocol curl asked for");
+        assert.match(head, new RegExp(`^HTTP/${version.replace(".", "\\.")} 200`));
+        assert.match(head, /^x-served-by: s[12]\r?$/im);
+        const echo = JSON.parse(body) as Record<string, string>;
+        assert.equal(echo[":path"], `/tls-offload?v=${version}`);
+        assert.equal(echo[":scheme"], "https", "the backend learns the client used TLS");
       }
     })
   ),
