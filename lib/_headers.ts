@@ -122,7 +122,7 @@ function recvHeadersBlock(core: ConnectionCore, frame: HeadersFrame, decoded: De
     }
     if (streamId <= core.highestInbound) {
       // §6.8: a stream ignored after our GOAWAY stays ignored (its blocks are still decoded).
-      if (!core.goAway.acceptsInbound(streamId)) return;
+      if (!core.goAway.acceptsInbound(streamId)) return core.glitch("HEADERS after GOAWAY");
       if (!core.closed.has(streamId)) {
         // RFC 9113 §5.1.1: a new stream id must be larger than every id the peer used.
         throw new ProtocolError(
@@ -134,8 +134,9 @@ function recvHeadersBlock(core: ConnectionCore, frame: HeadersFrame, decoded: De
       return;
     }
     core.highestInbound = streamId;
-    // RFC 9113 §6.8: after our GOAWAY, new streams above its last stream id are ignored.
-    if (!core.goAway.acceptsInbound(streamId)) return;
+    // RFC 9113 §6.8: after our GOAWAY, new streams above its last stream id are ignored (each
+    // still costs an HPACK decode, hence a glitch).
+    if (!core.goAway.acceptsInbound(streamId)) return core.glitch("HEADERS after GOAWAY");
     // RFC 9113 §5.1.2: over our SETTINGS_MAX_CONCURRENT_STREAMS → PROTOCOL_ERROR or
     // REFUSED_STREAM stream error; REFUSED_STREAM tells the client it may retry.
     if (core.openInbound >= core.local.maxConcurrentStreams) {

@@ -401,6 +401,8 @@ export class H2Connection {
   /**
    * Sends one DATA frame. Like python h2 it never splits or buffers: check
    * `localFlowControlWindow(streamId)` and `maxOutboundFrameSize` first.
+   * An empty DATA frame is allowed even when the window is 0 or negative
+   * (python h2 4.4): it consumes no window, and `endStream` needs it.
    *
    * @param streamId The stream.
    * @param data The payload.
