@@ -67,13 +67,12 @@ interface Outcome {
 }
 
 /**
- * `CONFORMANCE_SPLIT_WRITES=1`: one `write` per frame, as h2spec does. The
- * server may then read a case's frames separately and, e.g., answer a request
- * before the frames that follow it arrive, which makes some cases
- * timing-dependent (see docs/conformance.md). By default each step's frames
- * go out in one write, which is deterministic.
+ * How a step's frames are written. Default: one `write` per frame, as h2spec
+ * does (the server may read them separately, e.g. answer a request before the
+ * frames that follow it arrive). `CONFORMANCE_WRITES=step`: all frames of a
+ * step in one `write`, so the server reads them together.
  */
-const SPLIT_WRITES = Deno.env.get("CONFORMANCE_SPLIT_WRITES") === "1";
+const SPLIT_WRITES = Deno.env.get("CONFORMANCE_WRITES") !== "step";
 
 /**
  * `CONFORMANCE_TLS=1`: run against `server.ts --cert --key` over TLS with ALPN
