@@ -573,3 +573,42 @@ test("serveConnection over 127.0.0.1 passes the socket's remoteAddr to the handl
   await accepted;
   listener.close();
 });
+
+test("examples/fetch_server.ts serves its routes over 127.0.0.1 and shuts down on its signal", async (t) => {
+  const { handler, serve } = await import("../examples/fetch_server.ts");
+  const controller = new AbortController();
+  const server = serve({ port: 0, signal: controller.signal }, handler);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  const session = connect(conn);
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  await t.step("GET / reports the request and the remote address", async () => {
+    const response = await session.request(`${base}/`);
+    assert.deepEqual(await response.json(), {
+      method: "GET",
+      url: `${base}/`,
+      streamId: 1,
+      remote: "127.0.0.1",
+    });
+  });
+  await t.step("POST /upload counts a 3 MiB streamed body", async () => {
+    const { stream } = patternSource(3 * 1024 * 1024);
+    const response = await session.request(`${base}/upload`, { method: "POST", body: stream });
+    assert.deepEqual(await response.json(), { received: 3 * 1024 * 1024 });
+  });
+  await t.step("GET /hints sends 103 first", async () => {
+    const statuses: number[] = [];
+    const response = await session.request(`${base}/hints`, {
+      onInformational: (r) => statuses.push(r.status),
+    });
+    assert.match(await response.text(), /hinted$/);
+    assert.deepEqual(statuses, [103]);
+  });
+  await t.step("GET /digest ends with a trailer counting the body", async () => {
+    const response = await session.request(`${base}/digest`);
+    const body = new Uint8Array(await response.arrayBuffer());
+    assert.equal((await trailers(response)).get("x-octets"), String(body.length));
+  });
+  controller.abort();
+  await session.closed;
+  await within(5_000, server.finished, "the example server's shutdown");
+});
