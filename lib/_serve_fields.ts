@@ -75,25 +75,44 @@ export function requestUrl(target: RequestTarget, headers: Headers, fallbackSche
 
 /**
  * A response's header block: `:status`, then its fields as `Headers`
- * iterates them (lowercase names, `set-cookie` kept apart).
+ * iterates them (lowercase names, `set-cookie` kept apart), without the
+ * connection-specific ones.
  *
  * @param response The response.
  * @returns The fields in wire order.
  */
 export function responseFields(response: Response): HeaderField[] {
-  const fields: HeaderField[] = [[":status", String(response.status)]];
-  for (const [name, value] of response.headers) fields.push([name, value]);
-  return fields;
+  return [[":status", String(response.status)], ...toFields(response.headers)];
 }
 
 /**
- * Regular fields as a `HeaderField` list.
+ * RFC 9113 §8.2.2: "An endpoint MUST NOT generate an HTTP/2 message containing
+ * connection-specific header fields", and `te` only as "trailers". HTTP/1.1
+ * habits (`connection: keep-alive`, `transfer-encoding: chunked`) are dropped
+ * here rather than failing the response.
+ */
+const CONNECTION_SPECIFIC = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
+ * Regular fields as a `HeaderField` list, without the connection-specific
+ * ones (RFC 9113 §8.2.2).
  *
  * @param init Anything `new Headers()` takes.
  * @returns The fields.
  */
 export function toFields(init: HeadersInit): HeaderField[] {
-  return [...new Headers(init)];
+  const fields: HeaderField[] = [];
+  for (const [name, value] of new Headers(init)) {
+    if (CONNECTION_SPECIFIC.has(name) || (name === "te" && value !== "trailers")) continue;
+    fields.push([name, value]);
+  }
+  return fields;
 }
 
 /**

@@ -485,11 +485,12 @@ export function serveConnection<Addr = unknown>(
           },
         );
       } else {
+        const trailerFields = registered === undefined ? [] : toFields(registered);
         sent = streams.respond(
           streamId,
           fields,
           body ?? undefined,
-          registered === undefined ? {} : { trailers: toFields(registered) },
+          trailerFields.length === 0 ? {} : { trailers: trailerFields },
         );
       }
       // Headers now, not with the first body chunk (a slow stream, e.g. server-sent events).

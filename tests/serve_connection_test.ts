@@ -294,6 +294,9 @@ test("serveConnection turns handler failures into 500 or, once the headers are o
     if (path === "/throw") throw new Error("boom");
     if (path === "/reject") return Promise.reject(new Error("async boom"));
     if (path === "/not-a-response") return "nope" as unknown as Response;
+    if (path === "/trailers-reject") {
+      return withTrailers(new Response("body"), Promise.reject(new Error("no trailers")));
+    }
     // The body fails after the headers were sent.
     let sent = false;
     return new Response(
@@ -324,6 +327,38 @@ test("serveConnection turns handler failures into 500 or, once the headers are o
     assert.ok(error instanceof H2RequestError, String(error));
     assert.equal(error.errorCode, ErrorCode.INTERNAL_ERROR);
   });
+  await t.step("a rejected trailer promise resets the stream with INTERNAL_ERROR", async () => {
+    const response = await session.request("http://example.test/trailers-reject");
+    const error = await response.text().then(() => undefined, (e) => e);
+    assert.ok(error instanceof H2RequestError, String(error));
+    assert.equal(error.errorCode, ErrorCode.INTERNAL_ERROR);
+  });
+  await session.close();
+  await server.finished;
+});
+
+test("serveConnection drops connection-specific response fields (RFC 9113 §8.2.2)", async () => {
+  const { server, session } = setup(() =>
+    withTrailers(
+      new Response("ok", {
+        headers: {
+          connection: "keep-alive",
+          "keep-alive": "timeout=5",
+          "transfer-encoding": "chunked",
+          upgrade: "h2c",
+          "proxy-connection": "close",
+          te: "gzip",
+          "x-kept": "yes",
+        },
+      }),
+      { connection: "close", "x-trailer": "kept" },
+    )
+  );
+  const response = await session.request("http://example.test/");
+  assert.equal(response.status, 200);
+  assert.deepEqual([...response.headers].map(([name]) => name).sort(), ["content-type", "x-kept"]);
+  assert.equal(await response.text(), "ok");
+  assert.deepEqual([...await trailers(response)], [["x-trailer", "kept"]]);
   await session.close();
   await server.finished;
 });
