@@ -20,6 +20,13 @@
  * - `adapter`: the same over `node:net` with `H2StreamsConnection.server`
  *   and the fetch-like `connect()` client, on Web Streams from
  *   `Duplex.toWeb`.
+ * - `fetch ORIGIN`: the bundled `connect()` client in Node against a server
+ *   we did not start here (the test points it at `server.ts`): a 1 MiB
+ *   download, a streamed upload, 20 concurrent JSON echoes.
+ * - `serve`: Node hosts an h2c server on the bundled `H2StreamsConnection`
+ *   (`GET /bytes/N`, `POST /echo-size`, a JSON echo otherwise, like
+ *   `server.ts`), prints `{"listening":PORT}` and, on SIGTERM, shuts every
+ *   connection down gracefully and exits 0 once they are closed.
  *
  * @module
  */
@@ -434,23 +441,143 @@ function adapter(h2: Mod): Promise<Record<string, unknown>> {
   });
 }
 
+/** The bundled client in Node against `origin` (h2c with prior knowledge). */
+function fetchFrom(h2: Mod, origin: string): Promise<Record<string, unknown>> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, async () => {
+      try {
+        const session = h2.connect(Duplex.toWeb(socket) as unknown as H2.H2Transport);
+        const download = await session.request(`${origin}/bytes/${RESPONSE_SIZE}`);
+        const bytes = new Uint8Array(await download.arrayBuffer());
+        let mismatch = -1;
+        for (let i = 0; i < bytes.length; i++) {
+          if (bytes[i] !== (i & 0xff)) {
+            mismatch = i;
+            break;
+          }
+        }
+        // A streamed upload: 300,000 octets pulled in 10,000-octet chunks.
+        let sent = 0;
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (sent >= 300_000) return controller.close();
+            controller.enqueue(new Uint8Array(10_000).fill(sent / 10_000));
+            sent += 10_000;
+          },
+        });
+        const upload = await session.request(`${origin}/echo-size`, { method: "POST", body });
+        const echoes = await Promise.all(
+          Array.from({ length: 20 }, async (_, i) => {
+            const r = await session.request(`${origin}/echo/${i}`, { headers: { "x-i": `${i}` } });
+            const echo = (await r.json()) as Record<string, string>;
+            return `${echo[":path"]}|${echo["x-i"]}`;
+          }),
+        );
+        await session.close();
+        resolve({
+          downloadStatus: download.status,
+          downloadBytes: bytes.length,
+          mismatch,
+          upload: await upload.json(),
+          echoes,
+        });
+      } catch (error) {
+        socket.destroy();
+        reject(error);
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+/** Node hosts an h2c server on the bundled adapter until SIGTERM. */
+function serveFromNode(h2: Mod): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const connections = new Set<InstanceType<Mod["H2StreamsConnection"]>>();
+    let served = 0;
+    const listener = net.createServer((socket) => {
+      const transport = Duplex.toWeb(socket) as unknown as H2.H2Transport;
+      const conn: InstanceType<Mod["H2StreamsConnection"]> = h2.H2StreamsConnection.server(
+        transport,
+        {
+          onEvent(event) {
+            if (event.type !== "RequestReceived") return;
+            const id = event.streamId;
+            const fields = new Map(event.headers);
+            const path = fields.get(":path") ?? "/";
+            const bytes = /^\/bytes\/(\d+)$/.exec(path);
+            served++;
+            void (async () => {
+              if (bytes) {
+                const n = Number(bytes[1]);
+                const body = new Uint8Array(n);
+                for (let i = 0; i < n; i++) body[i] = i & 0xff;
+                await conn.respond(id, [[":status", "200"], ["server", "node-bundle"]], body);
+              } else if (fields.get(":method") === "POST") {
+                const got = await new Response(conn.requestBody(id)).arrayBuffer();
+                const json = JSON.stringify({ received: got.byteLength });
+                await conn.respond(
+                  id,
+                  [[":status", "200"], ["server", "node-bundle"]],
+                  new TextEncoder().encode(json),
+                );
+              } else {
+                const json = JSON.stringify(Object.fromEntries(event.headers));
+                await conn.respond(id, [
+                  [":status", "200"],
+                  ["content-type", "application/json"],
+                  ["server", "node-bundle"],
+                ], new TextEncoder().encode(json));
+              }
+            })().catch(reject);
+          },
+        },
+      );
+      connections.add(conn);
+      void conn.closed.finally(() => connections.delete(conn));
+    });
+    listener.on("error", reject);
+    process.once("SIGTERM", () => {
+      listener.close();
+      for (const conn of connections) conn.shutdown();
+      void Promise.all([...connections].map((c) => c.closed)).then(() => {
+        resolve({ served, stopped: true });
+      });
+    });
+    listener.listen(0, "127.0.0.1", () => {
+      const { port } = listener.address() as net.AddressInfo;
+      console.log(JSON.stringify({ listening: port }));
+    });
+  });
+}
+
 /**
  * Runs the mode named on the command line and prints the JSON result line.
  *
  * @returns Once printed (`process.exitCode` is 1 on failure).
  */
 export async function main(): Promise<void> {
-  const [modPath, mode = "engine"] = process.argv.slice(2);
-  if (modPath === undefined) throw new Error("usage: node exchange.mjs MOD.mjs [engine|adapter]");
+  const [modPath, mode = "engine", origin = ""] = process.argv.slice(2);
+  if (modPath === undefined) {
+    throw new Error("usage: node exchange.mjs MOD.mjs [engine|adapter|serve|fetch ORIGIN]");
+  }
   const h2 = (await import(modPath)) as Mod;
+  const limit = mode === "serve" ? 60_000 : 30_000;
   const timer = setTimeout(() => {
-    console.log(JSON.stringify({ ok: false, error: "timed out after 30 s" }));
+    console.log(JSON.stringify({ ok: false, error: `timed out after ${limit} ms` }));
     process.exit(1);
-  }, 30_000);
+  }, limit);
   try {
-    const result = mode === "adapter"
-      ? { adapter: await adapter(h2) }
-      : { memory: inMemory(h2), socket: await overSocket(h2), ...codecs(h2) };
+    const modes: Record<string, () => Promise<Record<string, unknown>>> = {
+      engine: async () => ({ memory: inMemory(h2), socket: await overSocket(h2), ...codecs(h2) }),
+      adapter: async () => ({ adapter: await adapter(h2) }),
+      fetch: async () => ({ fetch: await fetchFrom(h2, origin) }),
+      serve: async () => ({ serve: await serveFromNode(h2) }),
+    };
+    const run = modes[mode];
+    if (run === undefined) throw new Error(`unknown mode ${mode}`);
+    const result = await run();
     console.log(JSON.stringify({ ok: true, node: process.version, ...result }));
   } catch (error) {
     const e = error as Error;

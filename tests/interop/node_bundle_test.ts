@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { bounded, requireTool, ROOT, run } from "./_server_helpers.ts";
+import { bounded, expectedBytes, requireTool, ROOT, run, startServer } from "./_server_helpers.ts";
 import {
   PING_TEXT,
   REQUEST_SIZE,
@@ -59,9 +59,12 @@ function bundle(): Promise<Bundle> {
 }
 
 /** Runs the exchange script under node and parses its JSON line. */
-async function runUnderNode(mode: "engine" | "adapter"): Promise<Record<string, unknown>> {
+async function runUnderNode(
+  mode: "engine" | "adapter" | "fetch",
+  ...args: string[]
+): Promise<Record<string, unknown>> {
   const { dir, mod, runner } = await bundle();
-  const result = await run("node", [runner, mod, mode], { cwd: dir, timeoutMs: 60_000 });
+  const result = await run("node", [runner, mod, mode, ...args], { cwd: dir, timeoutMs: 60_000 });
   const line = result.text.trim().split("\n").at(-1) ?? "";
   let parsed: Record<string, unknown>;
   try {
@@ -156,5 +159,104 @@ Deno.test(
       responseSha256: await sha256(responseBody()),
       trailer: "end",
     });
+  }, 180_000),
+);
+
+Deno.test(
+  "RFC 9113 §5.1.2, §8.1: the bundled fetch-like client under Node downloads, uploads and multiplexes against server.ts",
+  bounded(async () => {
+    const server = await startServer();
+    try {
+      const out = await runUnderNode("fetch", server.origin);
+      assert.deepEqual(out.fetch, {
+        downloadStatus: 200,
+        downloadBytes: RESPONSE_SIZE,
+        mismatch: -1,
+        upload: { received: 300_000 },
+        echoes: Array.from({ length: 20 }, (_, i) => `/echo/${i}|${i}`),
+      });
+    } finally {
+      const status = await server.stop();
+      assert.equal(status.code, 0, server.stderr());
+    }
+  }, 180_000),
+);
+
+Deno.test(
+  "RFC 9113 §3.3, §6.8: Node hosts an h2c server on the bundled H2StreamsConnection; curl and h2load are served; SIGTERM shuts it down gracefully",
+  bounded(async () => {
+    await requireTool("curl", "apt-get install curl");
+    await requireTool("h2load", "apt-get install nghttp2-client");
+    const { dir, mod, runner } = await bundle();
+    const child = new Deno.Command("node", {
+      args: [runner, mod, "serve"],
+      cwd: dir,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const killer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const stderr = new Response(child.stderr).text();
+    let text = "";
+    try {
+      while (!text.includes("\n")) {
+        const { value, done } = await stdout.read();
+        if (done) break;
+        text += value;
+      }
+      const first = JSON.parse(text.split("\n")[0]!) as { listening?: number };
+      assert.ok(first.listening, `node did not listen: ${text}`);
+      const origin = `http://127.0.0.1:${first.listening}`;
+
+      const file = `${dir}/download.bin`;
+      const get = await run("curl", [
+        "-sS",
+        "--http2-prior-knowledge",
+        "-o",
+        file,
+        "-w",
+        "%{http_version} %{http_code}",
+        `${origin}/bytes/${RESPONSE_SIZE}`,
+      ]);
+      assert.equal(get.text, "2 200", get.stderr);
+      assert.deepEqual(await Deno.readFile(file), expectedBytes(RESPONSE_SIZE));
+
+      const post = await run("curl", [
+        "-sS",
+        "--http2-prior-knowledge",
+        "--data-binary",
+        `@${file}`,
+        `${origin}/echo-size`,
+      ]);
+      assert.deepEqual(JSON.parse(post.text), { received: RESPONSE_SIZE }, post.stderr);
+
+      const echo = await run("curl", ["-sS", "--http2-prior-knowledge", `${origin}/from-curl`]);
+      const fields = JSON.parse(echo.text) as Record<string, string>;
+      assert.equal(fields[":path"], "/from-curl");
+      assert.equal(fields[":scheme"], "http");
+      assert.match(fields["user-agent"] ?? "", /^curl\//);
+
+      const load = await run("h2load", ["-n", "200", "-c", "4", "-m", "10", `${origin}/load`], {
+        timeoutMs: 60_000,
+      });
+      assert.match(load.text, /200 succeeded, 0 failed, 0 errored/, load.text);
+    } finally {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      for (;;) {
+        const { value, done } = await stdout.read();
+        if (done) break;
+        text += value;
+      }
+      clearTimeout(killer);
+    }
+    const status = await child.status;
+    assert.equal(status.code, 0, `node exit after SIGTERM:\n${text}\n${await stderr}`);
+    const last = JSON.parse(text.trim().split("\n").at(-1)!);
+    assert.equal(last.ok, true, text);
+    // 3 curl requests + 200 from h2load, all answered before the graceful exit.
+    assert.deepEqual(last.serve, { served: 203, stopped: true });
   }, 180_000),
 );
