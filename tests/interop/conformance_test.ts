@@ -67,12 +67,26 @@ interface Outcome {
 }
 
 /**
- * How a step's frames are written. Default: one `write` per frame, as h2spec
- * does (the server may read them separately, e.g. answer a request before the
- * frames that follow it arrive). `CONFORMANCE_WRITES=step`: all frames of a
- * step in one `write`, so the server reads them together.
+ * How a step's frames are written. Default (`frame`): one `write` per frame,
+ * as h2spec does (the server may read them separately, e.g. answer a request
+ * before the frames that follow it arrive). `CONFORMANCE_WRITES=step`: all
+ * frames of a step in one `write`, so the server reads them together;
+ * `CONFORMANCE_WRITES=byte`: one `write` per octet, so frames are split
+ * across reads.
  */
-const SPLIT_WRITES = Deno.env.get("CONFORMANCE_WRITES") !== "step";
+const WRITES = parseWrites(Deno.env.get("CONFORMANCE_WRITES"));
+
+function parseWrites(value: string | undefined): "frame" | "step" | "byte" {
+  if (value === undefined || value === "frame") return "frame";
+  if (value === "step" || value === "byte") return value;
+  throw new Error(`CONFORMANCE_WRITES must be frame, step or byte, not "${value}"`);
+}
+
+const WRITES_LABEL = {
+  frame: "one write per frame",
+  step: "one write per step",
+  byte: "one write per octet",
+}[WRITES];
 
 /**
  * `CONFORMANCE_TLS=1`: run against `server.ts --cert --key` over TLS with ALPN
@@ -84,7 +98,7 @@ const TLS = Deno.env.get("CONFORMANCE_TLS") === "1";
 async function runCase(kase: Case, env: Env): Promise<Outcome> {
   const started = performance.now();
   const conn = await RawConn.dial(env.port, env.caCert);
-  conn.splitWrites = SPLIT_WRITES;
+  conn.writes = WRITES;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([
@@ -130,9 +144,7 @@ Deno.test({
         scheme: "https",
         caCert: await Deno.readTextFile(files.ca),
       };
-    const mode = `${TLS ? "TLS + ALPN h2" : "h2c prior knowledge"}, ${
-      SPLIT_WRITES ? "one write per frame" : "one write per step"
-    }`;
+    const mode = `${TLS ? "TLS + ALPN h2" : "h2c prior knowledge"}, ${WRITES_LABEL}`;
     const outcomes: Outcome[] = [];
     let status: Deno.CommandStatus | undefined;
     try {

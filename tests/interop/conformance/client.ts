@@ -67,8 +67,8 @@ export class RawConn {
   readonly received: Frame[] = [];
   /** Notes for the report (e.g. "closed without GOAWAY"). */
   readonly notes: string[] = [];
-  /** One `write` per frame (h2spec's timing) instead of one per `send`. */
-  splitWrites = false;
+  /** `frame`: one `write` per frame (h2spec); `step`: one per `send`; `byte`: one per octet. */
+  writes: "frame" | "step" | "byte" = "frame";
 
   #conn: Deno.Conn;
   #queue: Event[] = [];
@@ -134,18 +134,23 @@ export class RawConn {
   }
 
   /**
-   * Writes the parts back to back, without waiting in between. By default
-   * they go out in one `write` (one TCP segment, so the server reads the
-   * whole sequence at once: a timing h2spec can also produce, and a
-   * deterministic one). With {@link RawConn.splitWrites} each part gets its
-   * own `write`, as h2spec's framer does (one syscall per frame). Write
-   * errors are swallowed as h2spec does (the verdict then sees the close).
+   * Writes the parts back to back, without waiting in between, as
+   * {@link RawConn.writes} says: one `write` per part (h2spec's framer: one
+   * syscall per frame), all parts in one `write` (the server reads them
+   * together), or one `write` per octet (every frame split across reads).
+   * Write errors are swallowed as h2spec does (the verdict then sees the
+   * close).
    *
    * @param parts Frames or raw byte strings, in order.
    */
   async send(...parts: Uint8Array[]): Promise<void> {
+    const all = this.writes === "frame" ? parts : [concat(...parts)];
     try {
-      for (const part of this.splitWrites ? parts : [concat(...parts)]) {
+      for (const part of all) {
+        if (this.writes === "byte") {
+          for (let i = 0; i < part.length; i++) await this.#conn.write(part.subarray(i, i + 1));
+          continue;
+        }
         let at = 0;
         while (at < part.length) at += await this.#conn.write(part.subarray(at));
       }
