@@ -10,6 +10,8 @@
  *   the navigation's `nextHopProtocol` is `"h2"`, the Network domain reports
  *   protocol `h2` over TLS, and fetches from the page (concurrent downloads,
  *   an upload) all share one HTTP/2 connection.
+ * - Chromium → HAProxy (TLS, ALPN `h2,http/1.1`) → two `server.ts` over h2c,
+ *   the production shape of `docs/deploy.md`.
  *
  * Every process is bounded in time and killed in `finally`; a missing
  * Chromium fails with a message saying what to install.
@@ -23,6 +25,7 @@ import {
   type RunningServer,
   startServer,
 } from "./_server_helpers.ts";
+import { freePort, startHaproxy } from "./_realworld_haproxy.ts";
 import {
   CdpClient,
   chromiumFlags,
@@ -177,6 +180,76 @@ Deno.test(
       const status = await server.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       assert.equal(status.code, 0, `server.ts exit after SIGTERM:\n${server.stderr()}`);
+    }
+  }, 120_000),
+);
+
+Deno.test(
+  "RFC 9113 §3.2, RFC 7301: Chromium reaches two server.ts backends over h2 through HAProxy terminating TLS (docs/deploy.md)",
+  bounded(async () => {
+    const dir = await Deno.makeTempDir({ prefix: "h2-browser-lb-" });
+    const backends: RunningServer[] = [];
+    let haproxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
+    let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+    let page: CdpClient | undefined;
+    try {
+      const { cert, key } = await makeCertificate(dir);
+      await Deno.writeTextFile(
+        `${dir}/site.pem`,
+        (await Deno.readTextFile(cert)) + (await Deno.readTextFile(key)),
+      );
+      backends.push(await startServer(), await startServer());
+      const port = freePort();
+      haproxy = await startHaproxy(
+        `global
+    stats socket @DIR@/stats.sock mode 600 level admin
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+frontend public
+    bind 127.0.0.1:${port} ssl crt ${dir}/site.pem alpn h2,http/1.1
+    default_backend app
+backend app
+    balance roundrobin
+    http-response set-header x-served-by %s
+${backends.map((b, i) => `    server s${i + 1} 127.0.0.1:${b.port} proto h2`).join("\n")}
+`,
+        port,
+      );
+      browser = await launchChromium();
+      page = await CdpClient.connect(await pageWsUrl(browser.devtoolsHost));
+      await page.send("Page.enable");
+      const loaded = page.waitFor("Page.loadEventFired");
+      const navigation = await page.send("Page.navigate", { url: `https://127.0.0.1:${port}/lb` });
+      assert.equal(navigation.errorText, undefined, `navigation failed: ${navigation.errorText}`);
+      await loaded;
+      const result = (await page.evaluate(`(async () => {
+        const nav = performance.getEntriesByType("navigation")[0].nextHopProtocol;
+        const echo = JSON.parse(document.body.innerText);
+        const servedBy = await Promise.all(Array.from({ length: 10 }, async (_, i) => {
+          const r = await fetch("/lb/" + i, { cache: "no-store" });
+          const e = await r.json();
+          return r.headers.get("x-served-by") + " " + e[":path"];
+        }));
+        return { nav, scheme: echo[":scheme"], path: echo[":path"], servedBy };
+      })()`)) as { nav: string; scheme: string; path: string; servedBy: string[] };
+      assert.equal(result.nav, "h2", "Chromium ↔ HAProxy negotiated h2");
+      assert.equal(result.scheme, "https");
+      assert.equal(result.path, "/lb");
+      const by = result.servedBy.map((line) => line.split(" "));
+      assert.deepEqual(
+        by.map(([, path]) => path).sort(),
+        [...Array(10).keys()].map((i) => `/lb/${i}`).sort(),
+      );
+      assert.deepEqual(new Set(by.map(([name]) => name)), new Set(["s1", "s2"]), "both backends");
+    } finally {
+      page?.close();
+      await browser?.close();
+      await haproxy?.stop();
+      for (const backend of backends) await backend.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   }, 120_000),
 );
