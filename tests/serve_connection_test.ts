@@ -17,7 +17,7 @@ import {
 } from "../lib/serve_connection.ts";
 import { H2StreamsConnection, StreamResetError } from "../lib/web_streams.ts";
 import { bytes, frames, T } from "./_helpers/frames.ts";
-import { parseFrames, type WireFrame } from "./_helpers/decode.ts";
+import { BlockDecoder, describeFrames, parseFrames, type WireFrame } from "./_helpers/decode.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -475,59 +475,105 @@ test("serveConnection relays an extended CONNECT tunnel (RFC 8441 §4, §5)", as
   await server.finished;
 });
 
+/**
+ * A raw peer (our own frame builder and HPACK decoder, not the code under test): sends the
+ * preface, SETTINGS and a request on stream 1, and returns the server's first answer on stream 1
+ * (HEADERS with its fields, or RST_STREAM with its code) and how often the handler ran.
+ */
+async function rawRequest(
+  fields: [string, string][],
+  options: ServeConnectionOptions = {},
+): Promise<{ type: string; status?: string; code?: number; calls: number }> {
+  const up = new TransformStream<Uint8Array, Uint8Array>();
+  const down = new TransformStream<Uint8Array, Uint8Array>();
+  let calls = 0;
+  const server = serveConnection({ readable: up.readable, writable: down.writable }, () => {
+    calls++;
+    return new Response(null, { status: 404 });
+  }, options);
+  const writer = up.writable.getWriter();
+  await writer.write(
+    bytes(frames.preface(), frames.settings(), frames.headers(1).fields(fields).endStream()),
+  );
+  const reader = down.readable.getReader();
+  let received = new Uint8Array(0);
+  let answer: WireFrame | undefined;
+  let seen: WireFrame[] = [];
+  while (answer === undefined) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("The server closed without answering stream 1");
+    const joined = new Uint8Array(received.length + value.length);
+    joined.set(received);
+    joined.set(value, received.length);
+    received = joined;
+    try {
+      seen = parseFrames(received);
+    } catch {
+      continue; // a partial frame: read on
+    }
+    answer = seen.find((f) =>
+      f.streamId === 1 && (f.type === T.HEADERS || f.type === T.RST_STREAM)
+    );
+  }
+  reader.releaseLock();
+  void down.readable.cancel();
+  await writer.close();
+  await server.finished;
+  if (answer.type === T.RST_STREAM) {
+    return { type: "RST_STREAM", code: new DataView(answer.payload.buffer).getUint32(0), calls };
+  }
+  const described = describeFrames(seen, new BlockDecoder());
+  const headers = described.find((f) => f.stream === 1 && f.type === "HEADERS")!
+    .headers as [string, string][];
+  return { type: "HEADERS", status: headers.find(([n]) => n === ":status")?.[1] ?? "", calls };
+}
+
+const EXTENDED_CONNECT: [string, string][] = [
+  [":method", "CONNECT"],
+  [":protocol", "websocket"],
+  [":scheme", "https"],
+  [":authority", "example.test"],
+  [":path", "/chat"],
+];
+
 test("serveConnection refuses :protocol unless enableConnectProtocol is set (RFC 8441 §4)", async (t) => {
-  // A raw peer (our client engine would refuse to send it): stream 1 carries extended CONNECT.
-  for (const enabled of [false, true]) {
-    await t.step(enabled ? "enabled: the handler runs" : "not enabled: RST_STREAM", async () => {
-      const up = new TransformStream<Uint8Array, Uint8Array>();
-      const down = new TransformStream<Uint8Array, Uint8Array>();
-      let called = 0;
-      const server = serveConnection({ readable: up.readable, writable: down.writable }, () => {
-        called++;
-        return new Response(null, { status: 404 });
-      }, { enableConnectProtocol: enabled });
-      const writer = up.writable.getWriter();
-      await writer.write(bytes(
-        frames.preface(),
-        frames.settings(),
-        frames.headers(1).fields([
-          [":method", "CONNECT"],
-          [":protocol", "websocket"],
-          [":scheme", "https"],
-          [":authority", "example.test"],
-          [":path", "/chat"],
-        ]).endStream(),
-      ));
-      const reader = down.readable.getReader();
-      let received = new Uint8Array(0);
-      const seen: WireFrame[] = [];
-      // Collect until stream 1 is answered (HEADERS or RST_STREAM).
-      while (
-        !seen.some((f) => f.streamId === 1 && (f.type === T.HEADERS || f.type === T.RST_STREAM))
-      ) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const joined = new Uint8Array(received.length + value.length);
-        joined.set(received);
-        joined.set(value, received.length);
-        received = joined;
-        try {
-          seen.splice(0, seen.length, ...parseFrames(received));
-        } catch { /* a partial frame: read on */ }
-      }
-      const answer = seen.find((f) => f.streamId === 1)!;
-      if (enabled) {
-        assert.equal(answer.type, T.HEADERS);
-        assert.equal(called, 1);
-      } else {
-        assert.equal(answer.type, T.RST_STREAM);
-        assert.equal(new DataView(answer.payload.buffer).getUint32(0), ErrorCode.PROTOCOL_ERROR);
-        assert.equal(called, 0);
-      }
-      reader.releaseLock();
-      void down.readable.cancel();
-      await writer.close();
-      await server.finished;
+  await t.step("not enabled: RST_STREAM PROTOCOL_ERROR, no handler", async () => {
+    assert.deepEqual(await rawRequest(EXTENDED_CONNECT), {
+      type: "RST_STREAM",
+      code: ErrorCode.PROTOCOL_ERROR,
+      calls: 0,
+    });
+  });
+  await t.step("enabled: the handler answers", async () => {
+    assert.deepEqual(await rawRequest(EXTENDED_CONNECT, { enableConnectProtocol: true }), {
+      type: "HEADERS",
+      status: "404",
+      calls: 1,
+    });
+  });
+});
+
+test("serveConnection answers 400 to a request a URL cannot express (RFC 9113 §8.3.1)", async (t) => {
+  // The engine refuses userinfo itself (a malformed request, RFC 9113 §8.3.1); the others pass
+  // its checks and only `new URL()` rejects them. Either way no handler runs.
+  const cases: [string, string, Awaited<ReturnType<typeof rawRequest>>][] = [
+    ["an authority with a space", "bad host", { type: "HEADERS", status: "400", calls: 0 }],
+    ["an authority with a path", "example.test/x", { type: "HEADERS", status: "400", calls: 0 }],
+    [
+      "an authority with userinfo",
+      "user@example.test",
+      { type: "RST_STREAM", code: ErrorCode.PROTOCOL_ERROR, calls: 0 },
+    ],
+  ];
+  for (const [name, authority, expected] of cases) {
+    await t.step(name, async () => {
+      const fields: [string, string][] = [
+        [":method", "GET"],
+        [":scheme", "https"],
+        [":authority", authority],
+        [":path", "/"],
+      ];
+      assert.deepEqual(await rawRequest(fields), expected);
     });
   }
 });
