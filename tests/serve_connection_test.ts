@@ -182,6 +182,28 @@ test("serveConnection: a handler that reads the body slowly throttles the client
   await server.finished;
 });
 
+test("serveConnection pulls the response body only as fast as the client's window allows (RFC 9113 §5.2)", async () => {
+  const size = 8 * 1024 * 1024;
+  const source = patternSource(size, 16_384);
+  const { server, session } = setup(() => new Response(source.stream), {}, {
+    streamWindow: 65_535,
+    connectionWindow: 65_535,
+  });
+  const response = await session.request("http://example.test/download");
+  // The client does not read: the server may fill the window plus its per-stream send buffer
+  // (400 KiB), and then must stop pulling from the body source.
+  let last = -1;
+  while (source.state.pulled !== last) {
+    last = source.state.pulled;
+    await delay(100);
+  }
+  assert.ok(last >= 65_535, `pulled only ${last} octets: the window was not even filled`);
+  assert.ok(last <= 65_535 + 409_600 + 16_384, `pulled ${last} octets of an unread response`);
+  assert.equal(await readPattern(response.body!), size);
+  await session.close();
+  await server.finished;
+});
+
 test("serveConnection aborts request.signal when the client resets the stream (RFC 9113 §6.4)", async () => {
   const { promise: reason, resolve } = Promise.withResolvers<unknown>();
   const { promise: entered, resolve: enter } = Promise.withResolvers<void>();
