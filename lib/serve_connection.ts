@@ -155,6 +155,15 @@ export interface ServeConnectionOptions extends Omit<H2StreamsConnectOptions, "o
   onError?: (error: unknown, request: Request) => Response | Promise<Response>;
   /** The URL scheme when a request has no http(s) `:scheme` (plain CONNECT). @default "http" */
   scheme?: "http" | "https";
+  /**
+   * h2c upgrade (RFC 7540 §3.2), with `upgradeSettings`: the HTTP/1.1
+   * request that carried the upgrade, as HTTP/2 fields (`:method`,
+   * `:scheme`, `:authority` from `Host`, `:path`, then the end-to-end
+   * fields). The handler answers it on stream 1 like any other request
+   * (without a body: an upgrade request with a body is not supported here).
+   * @default undefined
+   */
+  upgradeRequest?: readonly HeaderField[];
 }
 
 /** A running connection, returned by {@link serveConnection}. */
@@ -256,13 +265,17 @@ interface Exchange {
  * @param handler Answers each request.
  * @param options Windows, limits, extended CONNECT, shutdown signal, error handler.
  * @returns The running connection.
+ * @throws {TypeError} `upgradeRequest` without `upgradeSettings`.
  */
 export function serveConnection<Addr = unknown>(
   transport: ServeTransport<Addr>,
   handler: ServeConnectionHandler<Addr>,
   options: ServeConnectionOptions = {},
 ): ServedConnection {
-  const { enableConnectProtocol, onError, scheme, ...rest } = options;
+  const { enableConnectProtocol, onError, scheme, upgradeRequest, ...rest } = options;
+  if (upgradeRequest !== undefined && rest.upgradeSettings === undefined) {
+    throw new TypeError("Cannot use upgradeRequest without upgradeSettings");
+  }
   const engine = rest.connectionOptions ?? {};
   const exchanges = new Map<number, Exchange>();
   const fallbackScheme = scheme ?? "http";
@@ -293,6 +306,12 @@ export function serveConnection<Addr = unknown>(
     if (exchange === undefined) return;
     exchanges.delete(streamId);
     exchange.abort.abort(reason);
+  }
+
+  // RFC 7540 §3.2: the request that was upgraded is answered on stream 1 (half-closed remote).
+  // Deferred so that the handler never runs before serveConnection returns.
+  if (upgradeRequest !== undefined) {
+    queueMicrotask(() => void handle(1, [...upgradeRequest], true));
   }
 
   const finished = streams.closed.then(() => {

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { connect, type ConnectOptions, H2RequestError, trailers } from "../lib/client.ts";
+import { H2Connection } from "../lib/connection.ts";
 import { SettingCode } from "../lib/constants.ts";
 import { ErrorCode } from "../lib/errors.ts";
 import type { H2Event } from "../lib/events.ts";
@@ -598,6 +599,60 @@ test("serveConnection answers 400 to a request a URL cannot express (RFC 9113 §
       assert.deepEqual(await rawRequest(fields), expected);
     });
   }
+});
+
+test("serveConnection answers the upgraded HTTP/1.1 request on stream 1 (RFC 7540 §3.2)", async () => {
+  // The client side of an h2c upgrade, on the bare engine: HTTP2-Settings, then the preface.
+  const client = new H2Connection();
+  const settingsHeader = client.initiateUpgradeConnection()!;
+  const up = new TransformStream<Uint8Array, Uint8Array>();
+  const down = new TransformStream<Uint8Array, Uint8Array>();
+  const seen: string[] = [];
+  const server = serveConnection(
+    { readable: up.readable, writable: down.writable },
+    (request, info) => {
+      seen.push(`${info.streamId} ${request.method} ${request.url} ${request.headers.get("x-h1")}`);
+      return new Response("upgraded");
+    },
+    {
+      upgradeSettings: settingsHeader,
+      upgradeRequest: [
+        [":method", "GET"],
+        [":scheme", "http"],
+        [":authority", "example.test"],
+        [":path", "/up"],
+        ["x-h1", "yes"],
+      ],
+    },
+  );
+  const writer = up.writable.getWriter();
+  const reader = down.readable.getReader();
+  await writer.write(client.dataToSend());
+  const events: H2Event[] = [];
+  while (!events.some((e) => e.type === "StreamEnded" && e.streamId === 1)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("The server closed before answering stream 1");
+    events.push(...client.receiveData(value));
+    const out = client.dataToSend();
+    if (out.length > 0) await writer.write(out);
+  }
+  const response = events.find((e) => e.type === "ResponseReceived");
+  assert.ok(response?.type === "ResponseReceived" && response.streamId === 1);
+  assert.equal(response.headers[0]![1], "200");
+  const body = events.flatMap((e) => e.type === "DataReceived" ? [decoder.decode(e.data)] : []);
+  assert.equal(body.join(""), "upgraded");
+  assert.deepEqual(seen, ["1 GET http://example.test/up yes"]);
+  assert.throws(
+    () =>
+      serveConnection({ readable: up.readable, writable: down.writable }, () => new Response(), {
+        upgradeRequest: [],
+      }),
+    TypeError,
+  );
+  reader.releaseLock();
+  void down.readable.cancel();
+  await writer.close();
+  await server.finished;
 });
 
 test("serveConnection shuts down gracefully: in-flight requests finish, new ones are refused (RFC 9113 §6.8)", async (t) => {
