@@ -647,7 +647,7 @@ test("serveConnection answers the upgraded HTTP/1.1 request on stream 1 (RFC 754
       serveConnection({ readable: up.readable, writable: down.writable }, () => new Response(), {
         upgradeRequest: [],
       }),
-    TypeError,
+    /Cannot use upgradeRequest without upgradeSettings/,
   );
   reader.releaseLock();
   void down.readable.cancel();
