@@ -126,26 +126,111 @@ export function toFields(init: HeadersInit): HeaderField[] {
  * @returns The body chunks.
  */
 export async function* bodyThenTrailers(
-  body: ReadableStream<Uint8Array> | null,
+  body: Uint8Array | AsyncIterable<Uint8Array> | undefined,
   trailers: Promise<HeadersInit>,
   target: HeaderField[],
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  if (body !== null) {
-    const reader = body.getReader();
-    let complete = false;
-    try {
-      while (true) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        yield value;
-      }
-      complete = true;
-    } finally {
-      // Stopped early (the stream was reset): the source is no longer wanted.
-      if (!complete) void reader.cancel().catch(() => {});
-    }
+  if (body instanceof Uint8Array) {
+    if (body.length > 0) yield body;
+  } else if (body !== undefined) {
+    yield* body;
   }
   target.push(...toFields(await trailers));
+}
+
+/** What {@link prefetchBody} found. */
+export type PrefetchedBody =
+  /** The whole body, read at once (a `Response` from a string, JSON, bytes, a small Blob). */
+  | { readonly kind: "bytes"; readonly bytes: Uint8Array }
+  /** A body still streaming; `slow` when it produced nothing at once (send the headers now). */
+  | { readonly kind: "stream"; readonly source: AsyncIterable<Uint8Array>; readonly slow: boolean };
+
+const PENDING = Symbol("pending");
+/** Microtasks a read may take to count as immediate (a Blob body needs 5). */
+const READ_TICKS = 16;
+/** Buffered before a quick body is sent as a stream anyway. */
+const PREFETCH_LIMIT = 16_384;
+
+async function afterTicks(ticks: number): Promise<typeof PENDING> {
+  for (let i = 0; i < ticks; i++) await null;
+  return PENDING;
+}
+
+/**
+ * The value of a promise that settles within a few microtasks (a trailer
+ * promise resolved as the body ended), without a clock.
+ *
+ * @param promise The promise.
+ * @returns `{ value }` if it fulfilled by then, else undefined (pending or rejected).
+ */
+export async function settledSoon<T>(promise: Promise<T>): Promise<{ value: T } | undefined> {
+  const result = await Promise.race([
+    promise.then((value) => ({ value }), () => undefined),
+    afterTicks(READ_TICKS),
+  ]);
+  return result === PENDING ? undefined : result;
+}
+
+/**
+ * Reads what a response body yields within a few microtasks — no clock
+ * involved. A body that is complete by then (most responses: a string,
+ * JSON, bytes) is returned whole, so the header block and one DATA frame
+ * with END_STREAM go out in a single write; otherwise the body continues as
+ * a stream that replays what was read.
+ *
+ * @param body The response body.
+ * @returns The whole body, or a stream of it.
+ * @throws {unknown} The body's error, if it fails before anything could be sent.
+ */
+export async function prefetchBody(body: ReadableStream<Uint8Array>): Promise<PrefetchedBody> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < PREFETCH_LIMIT) {
+    const read = reader.read();
+    const result = await Promise.race([read, afterTicks(READ_TICKS)]);
+    if (result === PENDING) {
+      return { kind: "stream", source: replay(chunks, read, reader), slow: size === 0 };
+    }
+    if (result.done) return { kind: "bytes", bytes: concat(chunks, size) };
+    chunks.push(result.value);
+    size += result.value.length;
+  }
+  return { kind: "stream", source: replay(chunks, undefined, reader), slow: false };
+}
+
+async function* replay(
+  chunks: Uint8Array[],
+  pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let complete = false;
+  try {
+    yield* chunks;
+    chunks.length = 0;
+    let next = pending ?? reader.read();
+    while (true) {
+      const { value, done } = await next;
+      if (done) break;
+      yield value;
+      next = reader.read();
+    }
+    complete = true;
+  } finally {
+    // Stopped early (the stream was reset): the source is no longer wanted.
+    if (!complete) void reader.cancel().catch(() => {});
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }
 
 /**

@@ -69,8 +69,10 @@ import {
 import {
   bodyThenTrailers,
   lazyBody,
+  prefetchBody,
   requestUrl,
   responseFields,
+  settledSoon,
   splitRequest,
   toFields,
 } from "./_serve_fields.ts";
@@ -477,19 +479,42 @@ export function serveConnection<Addr = unknown>(
   async function send(exchange: Exchange, response: Response, isHead = false): Promise<void> {
     const streamId = exchange.streamId;
     exchange.responded = true;
+    let stream: ReadableStream<Uint8Array> | null = response.body;
+    if (isHead || NULL_BODY_STATUSES.has(response.status)) {
+      // RFC 9110 §9.3.2, §6.4.1: the fields describe a body that is not sent.
+      if (stream !== null) void stream.cancel().catch(() => {});
+      stream = null;
+    }
+    let body: Uint8Array | AsyncIterable<Uint8Array> | undefined;
+    let slow = false;
+    if (stream !== null) {
+      try {
+        const prefetched = await prefetchBody(stream);
+        if (prefetched.kind === "bytes") body = prefetched.bytes;
+        else {
+          body = prefetched.source;
+          slow = prefetched.slow;
+        }
+      } catch {
+        // The body failed before anything was sent: the client can still get a status.
+        body = undefined;
+        response = new Response(null, { status: 500 });
+      }
+    }
     if (!exchanges.has(streamId) || streams.isClosed) {
       // Reset by the client while the handler ran: nothing to send.
-      if (response.body !== null) void response.body.cancel().catch(() => {});
+      if (body !== undefined && !(body instanceof Uint8Array)) {
+        void body[Symbol.asyncIterator]().return?.();
+      }
       return;
     }
     const fields = responseFields(response);
-    let body: ReadableStream<Uint8Array> | null = response.body;
-    if (isHead || NULL_BODY_STATUSES.has(response.status)) {
-      // RFC 9110 §9.3.2, §6.4.1: the fields describe a body that is not sent.
-      if (body !== null) void body.cancel().catch(() => {});
-      body = null;
+    let registered = registeredTrailers.get(response);
+    if (registered instanceof Promise && (body === undefined || body instanceof Uint8Array)) {
+      // A whole body whose trailers are ready too (a gRPC unary reply): one write for it all.
+      const settled = await settledSoon(registered);
+      if (settled !== undefined) registered = settled.value;
     }
-    const registered = registeredTrailers.get(response);
     let sent: Promise<boolean>;
     try {
       if (registered instanceof Promise) {
@@ -503,23 +528,26 @@ export function serveConnection<Addr = unknown>(
             trailers: trailerFields,
           },
         );
+        slow ||= body === undefined;
       } else {
         const trailerFields = registered === undefined ? [] : toFields(registered);
         sent = streams.respond(
           streamId,
           fields,
-          body ?? undefined,
+          body,
           trailerFields.length === 0 ? {} : { trailers: trailerFields },
         );
       }
-      // Headers now, not with the first body chunk (a slow stream, e.g. server-sent events).
-      void streams.flush();
+      // A body with nothing to send yet (server-sent events, a trailer promise): the adapter would
+      // frame the headers only with the first chunk, so send them now.
+      if (slow) void streams.flush();
       await sent;
     } catch {
-      // Invalid response fields (e.g. a connection-specific header with validation on): the
-      // client must not wait for an answer that will never come.
+      // Invalid response fields: the client must not wait for an answer that will never come.
       resetStream(streamId, ErrorCode.INTERNAL_ERROR);
-      if (body !== null) void body.cancel().catch(() => {});
+      if (body !== undefined && !(body instanceof Uint8Array)) {
+        void body[Symbol.asyncIterator]().return?.();
+      }
     } finally {
       exchanges.delete(streamId);
     }

@@ -183,6 +183,29 @@ test("serveConnection: a handler that reads the body slowly throttles the client
   await server.finished;
 });
 
+test("serveConnection sends the headers at once when the body has nothing yet (server-sent events)", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => release = resolve);
+  const { server, session } = setup(() => {
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        // The first event waits until the client has seen the response headers.
+        if (sent === 0) await gate;
+        if (sent === 3) return controller.close();
+        controller.enqueue(encoder.encode(`data: ${sent++}\n\n`));
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  const response = await within(5_000, session.request("http://example.test/events"), "headers");
+  assert.equal(response.headers.get("content-type"), "text/event-stream");
+  release();
+  assert.equal(await response.text(), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+  await session.close();
+  await server.finished;
+});
+
 test("serveConnection pulls the response body only as fast as the client's window allows (RFC 9113 §5.2)", async () => {
   const size = 8 * 1024 * 1024;
   const source = patternSource(size, 16_384);
@@ -320,15 +343,22 @@ test("serveConnection turns handler failures into 500 or, once the headers are o
     if (path === "/trailers-reject") {
       return withTrailers(new Response("body"), Promise.reject(new Error("no trailers")));
     }
-    // The body fails after the headers were sent.
+    if (path === "/body-fails-at-once") {
+      // Nothing was sent yet: the client still gets a status.
+      return new Response(new ReadableStream({ pull: (c) => c.error(new Error("early boom")) }));
+    }
+    // The body fails later, after the headers and a first chunk were sent.
     let sent = false;
     return new Response(
       new ReadableStream({
-        pull(controller) {
+        async pull(controller) {
           if (!sent) {
             sent = true;
             controller.enqueue(encoder.encode("partial"));
-          } else controller.error(new Error("body boom"));
+          } else {
+            await delay(20);
+            controller.error(new Error("body boom"));
+          }
         },
       }),
     );
@@ -343,6 +373,11 @@ test("serveConnection turns handler failures into 500 or, once the headers are o
   assert.equal(errors.length, 3);
   assert.equal((errors[0] as Error).message, "boom");
   assert.ok(errors[2] instanceof TypeError);
+  await t.step("a body failing before its first chunk gets a 500", async () => {
+    const response = await session.request("http://example.test/body-fails-at-once");
+    assert.equal(response.status, 500);
+    assert.equal(await response.text(), "");
+  });
   await t.step("a body failing mid-way resets the stream with INTERNAL_ERROR", async () => {
     const response = await session.request("http://example.test/body-fails");
     assert.equal(response.status, 200);
