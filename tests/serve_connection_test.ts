@@ -524,11 +524,27 @@ test("serveConnection relays an extended CONNECT tunnel (RFC 8441 §4, §5)", as
   }
   await writer.close();
   assert.equal((await reader.read()).done, true); // the server ended its side after ours
-  assert.deepEqual(seen, [{
-    method: "CONNECT",
-    protocol: "websocket",
-    url: "https://example.test/chat",
-  }]);
+  // Plain CONNECT (RFC 9113 §8.5: only :method and :authority) is accepted the same way.
+  const plain = new TransformStream<Uint8Array, Uint8Array>();
+  const plainWriter = plain.writable.getWriter();
+  const second = client.request(
+    [[":method", "CONNECT"], [":authority", "example.test:443"]],
+    plain.readable,
+  );
+  await client.flush();
+  await waitFor(
+    () => events.some((e) => e.type === "ResponseReceived" && e.streamId === second.streamId),
+    "the plain CONNECT response",
+  );
+  const plainReader = client.responseBody(second.streamId).getReader();
+  await plainWriter.write(encoder.encode("raw bytes"));
+  assert.equal(decoder.decode((await plainReader.read()).value), "RAW BYTES");
+  await plainWriter.close();
+  assert.equal((await plainReader.read()).done, true);
+  assert.deepEqual(seen, [
+    { method: "CONNECT", protocol: "websocket", url: "https://example.test/chat" },
+    { method: "CONNECT", protocol: undefined, url: "http://example.test:443/" },
+  ]);
   await client.close();
   await server.finished;
 });
