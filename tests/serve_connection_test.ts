@@ -216,6 +216,7 @@ test("serveConnection pulls the response body only as fast as the client's windo
   const response = await session.request("http://example.test/download");
   // The client does not read: the server may fill the window plus its per-stream send buffer
   // (400 KiB), and then must stop pulling from the body source.
+  await waitFor(() => source.state.pulled >= 65_535, "the window to fill");
   let last = -1;
   while (source.state.pulled !== last) {
     last = source.state.pulled;
