@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { echoService, GrpcStatus, serveGrpc } from "../../examples/grpc_server.ts";
+import { echoService, type GrpcCall, GrpcStatus, serveGrpc } from "../../examples/grpc_server.ts";
 import { requireTool, run } from "./_server_helpers.ts";
 
 /** Rejects if `promise` takes longer than `ms`; clears its timer either way. */
@@ -57,6 +57,7 @@ interface ClientResults {
   count: { replies: number[]; code?: number; error?: { code: number; details: string } };
   countFails: { replies: number[]; code?: number; error?: { code: number; details: string } };
   sum: GrpcOutcome;
+  cancelled: { received: boolean | number; error?: { code: number; details: string } };
   fail: GrpcOutcome;
   missing: GrpcOutcome;
   concurrent: GrpcOutcome[];
@@ -69,7 +70,22 @@ Deno.test("serveConnection answers @grpc/grpc-js: unary, server and client strea
       const dir = await installClient();
       const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
       const controller = new AbortController();
-      const serving = serveGrpc(listener, echoService, controller.signal);
+      // The example's service, with Count watched: a cancelled call must stop the stream.
+      const count = { produced: 0, aborted: false };
+      const service = {
+        ...echoService,
+        "/demo.Echo/Count": async function* (
+          requests: AsyncIterable<Uint8Array>,
+          call: GrpcCall,
+        ): AsyncGenerator<Uint8Array> {
+          call.signal.addEventListener("abort", () => count.aborted = true);
+          for await (const reply of echoService["/demo.Echo/Count"]!(requests, call)) {
+            count.produced++;
+            yield reply;
+          }
+        },
+      };
+      const serving = serveGrpc(listener, service, controller.signal);
       try {
         const result = await run("node", ["client.cjs", String(listener.addr.port)], {
           cwd: dir,
@@ -99,6 +115,18 @@ Deno.test("serveConnection answers @grpc/grpc-js: unary, server and client strea
               code: GrpcStatus.FAILED_PRECONDITION,
               details: "failed at 3 ✗",
             });
+          },
+        );
+        await t.step(
+          "a call cancelled by the client (RST_STREAM) stops the server's stream",
+          () => {
+            assert.deepEqual(results.cancelled, {
+              received: true,
+              error: { code: GrpcStatus.CANCELLED, details: "Cancelled on client" },
+            });
+            assert.ok(count.aborted, "request.signal was not aborted");
+            // 100 + 10 from the other calls; the cancelled one stopped far below its million.
+            assert.ok(count.produced < 100_000, `the server produced ${count.produced} replies`);
           },
         );
         await t.step("client streaming: 50 messages summed", () => {

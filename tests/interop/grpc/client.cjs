@@ -49,6 +49,21 @@ function count(request) {
   });
 }
 
+function cancelAfter(n) {
+  return new Promise((resolve) => {
+    const replies = [];
+    const call = client.Count({ count: 1_000_000 }, { deadline: deadline() });
+    call.on("data", (reply) => {
+      replies.push(reply.i);
+      if (replies.length === n) call.cancel();
+    });
+    call.on("error", (e) => resolve({ received: replies.length >= n, error: error(e) }));
+    call.on("status", (status) => {
+      if (status.code === grpc.status.OK) resolve({ received: replies.length, code: status.code });
+    });
+  });
+}
+
 function sum(values) {
   return new Promise((resolve) => {
     const call = client.Sum({ deadline: deadline() }, (e, reply) => {
@@ -68,6 +83,7 @@ function sum(values) {
     count: await count({ count: 100 }),
     countFails: await count({ count: 10, failAt: 3 }),
     sum: await sum(Array.from({ length: 50 }, (_, i) => i)),
+    cancelled: await cancelAfter(5),
     fail: await unary("Fail", {}),
     missing: await unary("Missing", {}),
     concurrent: await Promise.all(
