@@ -12,6 +12,10 @@
  *   reopens the client's flow-control window, so a slow handler throttles
  *   the upload (RFC 9113 §5.2); the `Response` body is sent within the
  *   client's windows and pulled only as fast as it goes out.
+ * - **Small responses in one write.** A body that is complete within a few
+ *   microtasks (a string, JSON, bytes) goes out as HEADERS plus one DATA
+ *   frame with END_STREAM; a body with nothing to send yet (server-sent
+ *   events) gets its headers sent at once.
  * - **Reset = abort.** `request.signal` aborts when the client resets the
  *   stream (RST_STREAM) or the connection dies; its reason is a
  *   {@link StreamResetError}.
