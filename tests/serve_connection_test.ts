@@ -13,6 +13,7 @@ import type { H2Event } from "../lib/events.ts";
 import {
   serveConnection,
   type ServeConnectionHandler,
+  type ServeConnectionInfo,
   type ServeConnectionOptions,
   withTrailers,
 } from "../lib/serve_connection.ts";
@@ -316,7 +317,10 @@ test("serveConnection sends trailers registered with withTrailers, also as a pro
 
 test("serveConnection sends 103 Early Hints before the final response (RFC 8297, RFC 9113 §8.1)", async () => {
   const informational: { status: number; link: string | null }[] = [];
+  let saved: ServeConnectionInfo | undefined;
   const { server, session } = setup((_request, info) => {
+    saved = info;
+    assert.throws(() => info.upgrade(), /the method is not CONNECT/);
     info.earlyHints({ link: "</style.css>; rel=preload; as=style" });
     info.sendInformational(100);
     assert.throws(() => info.sendInformational(101), RangeError);
@@ -331,6 +335,8 @@ test("serveConnection sends 103 Early Hints before the final response (RFC 8297,
     { status: 103, link: "</style.css>; rel=preload; as=style" },
     { status: 100, link: null },
   ]);
+  // After the final response, a 1xx is misuse (RFC 9110 §15.2: 1xx precede the final response).
+  assert.throws(() => saved!.earlyHints({ link: "</late.css>" }), /the final response was sent/);
   await session.close();
   await server.finished;
 });
