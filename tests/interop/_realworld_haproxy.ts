@@ -97,6 +97,9 @@ export async function startHaproxy(config: string, waitForPort: number): Promise
     }
     try {
       (await Deno.connect({ hostname: "127.0.0.1", port: waitForPort })).close();
+      // HAProxy binds the stats socket as a temporary name, then renames it:
+      // it may appear after the TCP listeners.
+      if (config.includes("@DIR@/stats.sock")) await Deno.stat(`${dir}/stats.sock`);
       break;
     } catch {
       if (Date.now() > deadline) {
