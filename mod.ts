@@ -62,3 +62,14 @@ export {
   trailers,
 } from "./lib/client.ts";
 export { Settings } from "./lib/settings.ts";
+export {
+  responseTrailers,
+  serveConnection,
+  type ServeConnectionHandler,
+  type ServeConnectionInfo,
+  type ServeConnectionOptions,
+  type ServedConnection,
+  type ServeTransport,
+  type ServeTunnel,
+  withTrailers,
+} from "./lib/serve_connection.ts";
