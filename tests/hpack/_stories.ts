@@ -24,8 +24,11 @@ export interface Story {
 /** The vendored fixtures directory. */
 export const FIXTURES = new URL("../fixtures/hpack/", import.meta.url);
 
+/** The team's shared reference folder beside the repository (`../shared`), when present. */
+export const SHARED = new URL("../../../shared/", import.meta.url).pathname;
+
 /** The full upstream set, used when present. */
-export const UPSTREAM = "/work/shared/hpack-test-case/";
+export const UPSTREAM = `${SHARED}hpack-test-case/`;
 
 interface RawStory {
   cases: Array<{
