@@ -31,6 +31,7 @@ import { parseArgs } from "node:util";
 import { H2StreamsConnection } from "./lib/web_streams.ts";
 import type { H2Body } from "./lib/web_streams.ts";
 import { ErrorCode } from "./lib/errors.ts";
+import { FrameWriter } from "./lib/frame/encoder.ts";
 import type { H2Event, HeaderField } from "./lib/events.ts";
 
 /** A request as handed to an {@link H2Handler}. */
@@ -148,11 +149,31 @@ export function headersJson(headers: readonly HeaderField[]): string {
   return `{${members.join(", ")}}`;
 }
 
+/** Recently quoted names and values: most fields repeat from request to request. */
+const quoted = new Map<string, string>();
+/** Entries {@link quoted} holds before it starts over. */
+const QUOTED_MAX = 1_024;
+/** Longer strings are quoted every time instead of being cached. */
+const QUOTED_MAX_LENGTH = 256;
+
 function pyString(text: string): string {
-  return JSON.stringify(text).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  const cached = quoted.get(text);
+  if (cached !== undefined) return cached;
+  let json = JSON.stringify(text);
+  for (let i = 0; i < json.length; i++) {
+    if (json.charCodeAt(i) >= 0x7f) {
+      json = json.replace(
+        /[\u007f-\uffff]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+      );
+      break;
+    }
+  }
+  if (text.length <= QUOTED_MAX_LENGTH) {
+    if (quoted.size >= QUOTED_MAX) quoted.clear();
+    quoted.set(text, json);
+  }
+  return json;
 }
 
 function respondJson(
@@ -359,7 +380,12 @@ function socketReadable(conn: Deno.Conn): ReadableStream<Uint8Array> {
  */
 function socketWritable(conn: Deno.Conn): WritableStream<Uint8Array> {
   return new WritableStream<Uint8Array>({
-    write: (chunk) => writeAll(conn, chunk),
+    async write(chunk) {
+      await writeAll(conn, chunk);
+      // Written: the engine's output buffer behind it can take the next frames (no-op for
+      // anything that is not a lent FrameWriter view).
+      FrameWriter.recycle(chunk);
+    },
     close: () => conn.closeWrite(),
     abort() {
       try {

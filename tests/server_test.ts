@@ -14,6 +14,9 @@ import { ErrorCode } from "../lib/errors.ts";
 import type { H2Event, HeaderField } from "../lib/events.ts";
 import { frames } from "./_helpers/frames.ts";
 import { parseFrames } from "./_helpers/decode.ts";
+import { FrameWriter } from "../lib/frame/encoder.ts";
+import { FrameDecoder } from "../lib/frame/decoder.ts";
+import { FrameType } from "../lib/constants.ts";
 
 const decoder = new TextDecoder();
 
@@ -413,4 +416,67 @@ Deno.test(
       closeQuietly(conn);
     });
   }),
+);
+
+Deno.test(
+  "FrameWriter.recycle lets server.ts reuse written output buffers without touching bytes still in flight (RFC 9113 §4.1)",
+  () => {
+    // A deterministic mix of DATA and control frames, taken in uneven pieces; up to three
+    // taken pieces are "in flight" (as writes are) and handed back oldest first. A buffer
+    // reused too early would change a piece between its take() and its recycle.
+    let seed = 12_345;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const writer = new FrameWriter();
+    const inFlight: { view: Uint8Array; copy: Uint8Array }[] = [];
+    const written: Uint8Array[] = [];
+    const expected: number[] = [];
+    let reused = 0;
+    const seen = new Set<ArrayBufferLike>();
+    for (let i = 0; i < 400; i++) {
+      const size = [0, 10, 1_000, 16_384, 70_000][random(5)]!;
+      const payload = Uint8Array.from({ length: size }, (_, j) => (i + j) & 0xff);
+      writer.data(1 + 2 * random(4), payload, { endStream: false });
+      expected.push(size);
+      if (random(3) === 0) writer.ping(new Uint8Array(8));
+      const view = writer.take(random(2) === 0 ? undefined : 1 + random(200_000));
+      if (seen.has(view.buffer)) reused++;
+      seen.add(view.buffer);
+      inFlight.push({ view, copy: view.slice() });
+      while (inFlight.length > 3) {
+        const done = inFlight.shift()!;
+        assert.deepEqual(done.view, done.copy, `piece changed before it was written (step ${i})`);
+        written.push(done.copy);
+        FrameWriter.recycle(done.view);
+        assert.equal(FrameWriter.recycle(done.view), false, "a second recycle is ignored");
+      }
+    }
+    for (const done of inFlight) {
+      assert.deepEqual(done.view, done.copy);
+      written.push(done.copy);
+    }
+    written.push(writer.take());
+    const all = new Uint8Array(written.reduce((n, piece) => n + piece.length, 0));
+    let offset = 0;
+    for (const piece of written) {
+      all.set(piece, offset);
+      offset += piece.length;
+    }
+    const decoded = new FrameDecoder({ maxFrameSize: 16_777_215 });
+    decoded.push(all);
+    const sizes: number[] = [];
+    for (let frame = decoded.next(); frame !== undefined; frame = decoded.next()) {
+      if (frame.type !== FrameType.DATA) continue;
+      for (let j = 0; j < frame.data.length; j++) {
+        if (frame.data[j] !== ((sizes.length + j) & 0xff)) {
+          assert.fail(`DATA frame ${sizes.length} corrupted at octet ${j}`);
+        }
+      }
+      sizes.push(frame.data.length);
+    }
+    assert.deepEqual(sizes, expected);
+    assert.ok(reused > 0, "some buffer was written again after being recycled");
+  },
 );

@@ -78,6 +78,69 @@ const INITIAL_CAPACITY = 4_096;
 const LENT_REPLACEMENT_CAP = 262_144;
 /** Outputs up to this size that carry no DATA payload are copied out so the buffer is reused. */
 const SMALL_OUTPUT = 4_096;
+/** Returned buffers smaller than this are left to the garbage collector. */
+const POOL_MIN_BUFFER = 16_384;
+/** At most this many octets of returned buffers wait in the pool (process-wide). */
+const POOL_MAX_BYTES = 4_194_304;
+
+/**
+ * The views of one output buffer that are lent out and not yet returned
+ * with {@link recycleOutput}. Once every view is back, the buffer is written
+ * again: in place if its sink still uses it, else through the pool.
+ */
+interface Lease {
+  sink: ByteSink;
+  buffer: Uint8Array<ArrayBuffer>;
+  /** Views handed out by `take()` and not yet returned. */
+  outstanding: number;
+  /** The sink moved on to another buffer. */
+  retired: boolean;
+}
+
+/** Every lent view that may still be returned, with its buffer's lease. */
+const lentViews = new WeakMap<Uint8Array, Lease>();
+/** Returned buffers no sink uses, ready for `#grow` (any sink). */
+const pool: Uint8Array<ArrayBuffer>[] = [];
+let pooledBytes = 0;
+
+/** A buffer of at least `capacity` octets: a pooled one if it fits, else a fresh one. */
+function allocate(capacity: number): Uint8Array<ArrayBuffer> {
+  for (let i = pool.length - 1; i >= 0; i--) {
+    const candidate = pool[i]!;
+    if (candidate.length >= capacity && candidate.length <= capacity * 2) {
+      pool[i] = pool[pool.length - 1]!;
+      pool.pop();
+      pooledBytes -= candidate.length;
+      return candidate;
+    }
+  }
+  return new Uint8Array(capacity);
+}
+
+/**
+ * Returns a view that `ByteSink.take()` lent out (the caller is done with
+ * it: written to the socket, copied). When every view of its buffer is back
+ * the buffer is reused instead of a fresh zero-filled one being allocated.
+ * Anything else (a copy `take()` made, an array from elsewhere, a view
+ * already returned) is ignored, so a second call is harmless.
+ *
+ * @returns Whether `bytes` was a lent view still out.
+ */
+export function recycleOutput(bytes: Uint8Array): boolean {
+  const lease = lentViews.get(bytes);
+  if (lease === undefined) return false;
+  lentViews.delete(bytes);
+  if (--lease.outstanding > 0) return true;
+  if (!lease.retired) {
+    lease.sink.reclaim(lease);
+  } else if (lease.buffer.length >= POOL_MIN_BUFFER) {
+    if (pooledBytes + lease.buffer.length <= POOL_MAX_BYTES) {
+      pool.push(lease.buffer);
+      pooledBytes += lease.buffer.length;
+    }
+  }
+  return true;
+}
 
 /**
  * The growable output buffer behind `FrameWriter`.
@@ -87,16 +150,17 @@ const SMALL_OUTPUT = 4_096;
  * per frame) or a view of the buffer (anything carrying DATA payload, so the
  * payload is copied exactly once, by `reserve` + the caller's `set`). Once a
  * view is handed out the region before `start` belongs to the caller and is
- * never written again: writing continues after `end`, and when that runs out
- * a fresh buffer is allocated.
+ * never written again — until every lent view comes back through
+ * {@link recycleOutput}: writing continues after `end`, and when that runs
+ * out another buffer (pooled or fresh) is used.
  */
 export class ByteSink {
   /** The current buffer; valid to write at the offset `reserve` returns. */
   bytes: Uint8Array<ArrayBuffer>;
   #start = 0;
   #end = 0;
-  /** The region before `#start` was handed out as a view. */
-  #lent = false;
+  /** The lease of the current buffer while views of it are lent out. */
+  #lease: Lease | undefined = undefined;
   /** Queued bytes include DATA payload (never copied out a second time). */
   #hasPayload = false;
 
@@ -134,23 +198,38 @@ export class ByteSink {
     this.#hasPayload = true;
   }
 
+  /** Every lent view of the current buffer is back: its whole room is writable again. */
+  reclaim(lease: Lease): void {
+    if (this.#lease !== lease) return;
+    this.#lease = undefined;
+    if (this.#start === this.#end) {
+      this.#start = 0;
+      this.#end = 0;
+    }
+  }
+
   #grow(n: number): void {
     const queued = this.#end - this.#start;
     const need = queued + n;
     const old = this.bytes;
-    if (!this.#lent && need <= old.length && queued <= old.length >>> 1) {
+    const lease = this.#lease;
+    if (lease === undefined && need <= old.length && queued <= old.length >>> 1) {
       // Compact in place: few queued octets move, the buffer is reused.
       old.copyWithin(0, this.#start, this.#end);
     } else {
       // A lent buffer is replaced by one of similar size (capped, so one huge
       // frame does not make every later buffer huge); a full one doubles.
-      const capacity = this.#lent
+      const capacity = lease !== undefined
         ? Math.max(need, INITIAL_CAPACITY, Math.min(old.length, LENT_REPLACEMENT_CAP))
         : Math.max(need, old.length * 2);
-      const fresh = new Uint8Array(capacity);
+      const fresh = allocate(capacity);
       fresh.set(old.subarray(this.#start, this.#end));
       this.bytes = fresh;
-      this.#lent = false;
+      if (lease !== undefined) {
+        // Its views are still out: the pool gets it when the last one comes back.
+        lease.retired = true;
+        this.#lease = undefined;
+      }
     }
     this.#start = 0;
     this.#end = queued;
@@ -158,7 +237,8 @@ export class ByteSink {
 
   /**
    * Removes up to `amount` queued octets (all by default) and returns them;
-   * the caller owns the result, which is never written again.
+   * the caller owns the result until it hands it back with
+   * {@link recycleOutput} (or forever if it never does).
    */
   take(amount?: number): Uint8Array<ArrayBuffer> {
     const queued = this.#end - this.#start;
@@ -175,18 +255,24 @@ export class ByteSink {
       out = this.bytes.slice(start, start + n);
     } else {
       out = this.bytes.subarray(start, start + n);
-      this.#lent = true;
+      let lease = this.#lease;
+      if (lease === undefined) {
+        lease = { sink: this, buffer: this.bytes, outstanding: 0, retired: false };
+        this.#lease = lease;
+      }
+      lease.outstanding++;
+      lentViews.set(out, lease);
     }
     this.#start = start + n;
     if (this.#start === this.#end) {
       this.#hasPayload = false;
-      if (!this.#lent) {
+      if (this.#lease === undefined) {
         this.#start = 0;
         this.#end = 0;
       }
       // Otherwise the caller owns the bytes before `#start`: later frames are
-      // written after them, and `#grow` switches to a fresh buffer only when
-      // the room runs out.
+      // written after them, and `#grow` switches to another buffer only when
+      // the room runs out (or `reclaim` rewinds once every view is back).
     }
     return out;
   }
@@ -194,7 +280,7 @@ export class ByteSink {
   /** Drops every queued octet. */
   clear(): void {
     this.#hasPayload = false;
-    if (this.#lent) {
+    if (this.#lease !== undefined) {
       this.#start = this.#end;
     } else {
       this.#start = 0;

@@ -10,7 +10,7 @@
  */
 
 import { FrameType, MAX_MAX_FRAME_SIZE } from "../constants.ts";
-import { ByteSink } from "./_bytes.ts";
+import { ByteSink, recycleOutput } from "./_bytes.ts";
 import { writeAltSvc } from "./altsvc.ts";
 import { writeContinuation, writeHeaderBlock, writePushPromiseBlock } from "./continuation.ts";
 import { writeData } from "./data.ts";
@@ -77,6 +77,41 @@ export class FrameWriter {
   /** Drops every queued octet. */
   clear(): void {
     this.#sink.clear();
+  }
+
+  /**
+   * Hands back bytes that `take()` returned once the caller is done with them
+   * (written to the socket, copied), so that their buffer is written again
+   * instead of a fresh zero-filled one being allocated: in place by the
+   * writer that lent it, or by any writer through a small process-wide pool
+   * (at most 4 MiB). Works for the output of any `FrameWriter`, including the
+   * one inside an `H2Connection` (`dataToSend()` returns `take()`'s bytes).
+   * Optional: bytes never handed back are simply garbage-collected. Anything
+   * that is not a lent view still out (a copy, a foreign array, bytes already
+   * handed back) is ignored.
+   *
+   * Only call it when nothing reads the bytes any more: the writer will
+   * overwrite them.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FrameWriter } from "./encoder.ts";
+   *
+   * const writer = new FrameWriter();
+   * writer.data(1, new Uint8Array(10_000));
+   * const first = writer.take(); // a view of the writer's buffer
+   * assert.equal(FrameWriter.recycle(first), true); // written out: reuse it
+   * assert.equal(FrameWriter.recycle(first), false); // already back
+   * writer.data(1, new Uint8Array(10_000));
+   * assert.equal(writer.take().buffer, first.buffer); // the same memory again
+   * ```
+   *
+   * @param bytes A result of `take()` (or of `H2Connection.dataToSend()`).
+   * @returns Whether the bytes were a lent view, now returned.
+   */
+  static recycle(bytes: Uint8Array): boolean {
+    return recycleOutput(bytes);
   }
 
   /**
