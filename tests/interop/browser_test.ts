@@ -174,6 +174,50 @@ Deno.test(
         );
         assert.equal(connections.size, 1, `one connection, got ${[...connections]}`);
       });
+
+      await t.step(
+        "300 concurrent fetches, a streamed upload, an aborted download: still one connection",
+        async () => {
+          const results = (await page!.evaluate(`(async () => {
+            const out = {};
+            // More than server.ts's SETTINGS_MAX_CONCURRENT_STREAMS (100): Chromium queues.
+            const many = await Promise.all(Array.from({ length: 300 }, (_, i) =>
+              fetch("/bytes/" + (1000 + i), { cache: "no-store" })
+                .then((r) => r.arrayBuffer()).then((b) => b.byteLength)));
+            out.many = many.filter((n, i) => n !== 1000 + i).length;
+            // A ReadableStream request body: Chromium sends these only over HTTP/2.
+            const body = new ReadableStream({ start(c) {
+              for (let i = 0; i < 20; i++) c.enqueue(new Uint8Array(100000).fill(i));
+              c.close();
+            } });
+            const streamed = await fetch("/echo-size", { method: "POST", body, duplex: "half" });
+            out.streamed = await streamed.json();
+            // Abort a 16 MiB download after its first chunk (RST_STREAM CANCEL).
+            const ac = new AbortController();
+            const big = await fetch("/bytes/16777216", { signal: ac.signal, cache: "no-store" });
+            const reader = big.body.getReader();
+            await reader.read();
+            ac.abort();
+            try { await reader.read(); out.aborted = "not aborted"; }
+            catch (e) { out.aborted = e.name; }
+            const after = await fetch("/after-abort", { cache: "no-store" });
+            out.after = (await after.json())[":path"];
+            return out;
+          })()`)) as Record<string, unknown>;
+          assert.deepEqual(results, {
+            many: 0,
+            streamed: { received: 2_000_000 },
+            aborted: "AbortError",
+            after: "/after-abort",
+          });
+          const connections = new Set(
+            page!.events
+              .filter((e) => e.method === "Network.responseReceived")
+              .map((e) => (e.params.response as { connectionId: number }).connectionId),
+          );
+          assert.equal(connections.size, 1, `one connection, got ${[...connections]}`);
+        },
+      );
     } finally {
       page?.close();
       await browser.close();
