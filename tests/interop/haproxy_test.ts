@@ -39,6 +39,7 @@ defaults
     timeout connect 2s
     timeout client 30s
     timeout server 30s
+    timeout check 2s
     # A backend that is shutting down stops accepting connections before the
     # health checks notice: retry a failed connect (up to 3 times), on
     # another server. Requests it had accepted finish (graceful GOAWAY), so
@@ -59,9 +60,15 @@ frontend public
 backend app
     balance roundrobin
     http-response set-header x-served-by %s
+    # Health checks are HTTP/2 requests too (any path gets 200 from server.ts).
+    option httpchk
+    http-check send meth GET uri /health ver HTTP/2
+    http-check expect status 200
 ${
     backends.map((port, i) =>
-      `    server s${i + 1} 127.0.0.1:${port} proto h2 check inter 250ms fall 2 rise 2`
+      `    server s${
+        i + 1
+      } 127.0.0.1:${port} proto h2 check check-proto h2 inter 250ms fall 2 rise 2`
     ).join("\n")
   }
 `;
@@ -89,12 +96,13 @@ async function withSetup(fn: (setup: Setup) => Promise<void>): Promise<void> {
     servers.push(await startServer(), await startServer());
     const ports = { h2c: freePort(), mixed: freePort(), tls: freePort() };
     haproxy = await startHaproxy(haproxyConfig(ports, pem, servers.map((s) => s.port)), ports.h2c);
-    // Both servers must be seen UP by the health checks before counting.
+    // Both servers must be seen UP by the (HTTP/2) health checks before counting.
     const deadline = Date.now() + 10_000;
     for (;;) {
       const rows = await haproxy.stats();
+      // L7OK: HAProxy's HTTP/2 health check got its 200.
       const up = rows.filter((r) => r.pxname === "app" && /^s\d$/.test(r.svname!))
-        .filter((r) => r.status === "UP");
+        .filter((r) => r.status === "UP" && r.check_status === "L7OK");
       if (up.length === 2) break;
       if (Date.now() > deadline) assert.fail(`backends not UP: ${JSON.stringify(rows)}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -308,9 +316,14 @@ Deno.test(
             `s2 after: ${s2After}, stats: ${JSON.stringify(await served2xx(haproxy))}, ` +
             `retries/redispatches: ${JSON.stringify(await retries(haproxy))}`,
         );
-        const rows = await haproxy.stats();
-        const s1 = rows.find((r) => r.pxname === "app" && r.svname === "s1");
-        assert.match(s1?.status ?? "", /DOWN/, "health checks took s1 out");
+        // The health checks take the stopped backend out (fall 2 × inter 250 ms).
+        let s1: Record<string, string> | undefined;
+        for (let tries = 0; tries < 50; tries++) {
+          s1 = (await haproxy.stats()).find((r) => r.pxname === "app" && r.svname === "s1");
+          if (/DOWN/.test(s1?.status ?? "")) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.match(s1?.status ?? "", /DOWN/, `health checks took s1 out: ${JSON.stringify(s1)}`);
       }),
     120_000,
   ),
