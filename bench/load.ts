@@ -21,17 +21,22 @@
  *   `bench/_load_idle.ts` on core 1; (RSS after − RSS before) / connections.
  *
  * Usage: `deno run -A bench/load.ts [--quick] [--servers ours,node,deno]
- * [--workloads W1,W2,...] [--repeats 3] [--quiet-wait 20]`. `--quick` divides every
- * count by 10. The machine is shared: before each measurement the harness waits
- * (up to `--quiet-wait` seconds, 0 = never) until less than 10 % of the CPUs are
- * busy, and records what it saw as `busyBefore`; during each measured h2load
- * run it counts the CPU time of everything but the server, h2load and itself
- * (`foreignCores`) and measures again, up to `--retries` times, when that
- * exceeded 0.1 core (4 times by default at normal priority, none at raised
- * priority). With `--nice -20` (the default, needs root) the server, h2load
- * and the idle client run at nice -20 and the harness's session autogroup too,
- * so other work hardly takes CPU from them; `--nice 0` turns that off. Only one harness runs at a time on the machine
- * (`/tmp/h2-bench-load.lock`; a second one waits up to `--lock-wait` seconds).
+ * [--workloads W1,W2,...] [--repeats 3] [--nice -20] [--quiet-wait S] [--retries N]`.
+ * `--quick` divides every count by 10.
+ *
+ * The machine is shared, so the harness defends its measurements:
+ * - `--nice -20` (default; needs root): the server, h2load and the idle client
+ *   run at nice -20, and so does the harness's session autogroup (with
+ *   `kernel.sched_autogroup_enabled`, CPU is shared between sessions first);
+ *   other work then hardly takes CPU from them. `--nice 0` turns this off.
+ * - Before each measurement it waits (up to `--quiet-wait` seconds: 5 at raised
+ *   priority, else 20; 0 = never) for less than 10 % of the CPUs to be busy,
+ *   and records what it saw (`busyBefore`).
+ * - During each measured h2load run it counts the CPU time of everything but
+ *   the server, h2load and itself (`foreignCores`) and, at default priority,
+ *   measures again (up to `--retries`, default 4) when that exceeded 0.1 core.
+ * - Only one harness runs at a time (`/tmp/h2-bench-load.lock`; a second one
+ *   waits up to `--lock-wait` seconds).
  *
  * @module
  */
@@ -41,6 +46,7 @@ import {
   capture,
   CLOCK_TICKS,
   followTicks,
+  kernelNetTicks,
   killAll,
   memoryOf,
   openFileLimits,
@@ -299,6 +305,7 @@ async function h2load(
   const busy0 = totalBusyTicks();
   const server0 = serverPid === undefined ? 0 : processTicks(serverPid) ?? 0;
   const self0 = processTicks(Deno.pid) ?? 0;
+  const net0 = kernelNetTicks();
   const t0 = performance.now();
   const proc = spawn([...PRIORITY, "taskset", "-c", LOAD_CORE, "h2load", ...args]);
   const loadTicks = followTicks(proc.child.pid);
@@ -312,7 +319,7 @@ async function h2load(
   }
   const ours = loadTicks.stop() +
     (serverPid === undefined ? 0 : (processTicks(serverPid) ?? server0) - server0) +
-    ((processTicks(Deno.pid) ?? self0) - self0);
+    ((processTicks(Deno.pid) ?? self0) - self0) + (kernelNetTicks() - net0);
   const seconds = (performance.now() - t0) / 1000;
   const foreignCores = Math.max(0, (totalBusyTicks() - busy0 - ours) / CLOCK_TICKS / seconds);
   const result = parseH2load(proc.tail());
@@ -625,7 +632,7 @@ async function main(): Promise<number> {
       servers: { type: "string", default: "ours,node,deno" },
       workloads: { type: "string", default: "W1,W2,W3,W4,W5,W6" },
       repeats: { type: "string", default: "3" },
-      "quiet-wait": { type: "string", default: "20" },
+      "quiet-wait": { type: "string" },
       retries: { type: "string" },
       nice: { type: "string", default: "-20" },
       "lock-wait": { type: "string", default: "900" },
@@ -636,7 +643,7 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     console.log(
-      "usage: deno run -A bench/load.ts [--quick] [--servers ours,node,deno] [--workloads W1,...,W6] [--repeats 3] [--quiet-wait 20] [--retries N] [--nice -20] [--lock-wait 900]\n" +
+      "usage: deno run -A bench/load.ts [--quick] [--servers ours,node,deno] [--workloads W1,...,W6] [--repeats 3] [--quiet-wait S] [--retries N] [--nice -20] [--lock-wait 900]\n" +
         "       deno run -A bench/load.ts --redraw [--name latest]   (re-render NAME.md/.svg from NAME.json)",
     );
     return 0;
@@ -707,7 +714,8 @@ async function main(): Promise<number> {
     timeoutMs: values.quick ? 60_000 : 180_000,
     uploadFile,
     idleLimit,
-    quietWaitMs: Number(values["quiet-wait"]) * 1000,
+    // Waiting for a quiet machine matters less at raised priority: 5 s, else 20 s.
+    quietWaitMs: Number(values["quiet-wait"] ?? (priority.prefix.length > 0 ? 5 : 20)) * 1000,
     maxForeignCores: 0.1,
     // At raised priority other work hardly takes CPU from ours, but it still
     // shows up as busy CPU: retry on it only at default priority (or if asked).
