@@ -29,7 +29,7 @@
 
 import { parseArgs } from "node:util";
 import { H2StreamsConnection } from "./lib/web_streams.ts";
-import type { H2Body } from "./lib/web_streams.ts";
+import type { H2Body, H2Transport } from "./lib/web_streams.ts";
 import { ErrorCode } from "./lib/errors.ts";
 import { FrameWriter } from "./lib/frame/encoder.ts";
 import type { H2Event, HeaderField } from "./lib/events.ts";
@@ -94,44 +94,55 @@ const PATTERN = Uint8Array.from({ length: 65_536 }, (_, i) => i & 0xff);
  * @returns Resolves when the response is handed to the connection.
  */
 export async function tutorialHandler(request: H2Request): Promise<void> {
+  await tutorialRoute(request);
+}
+
+/**
+ * {@link tutorialHandler} without the promise wrapper: the JSON echo (most
+ * requests) returns the `respond` promise, the rest await bodies.
+ */
+function tutorialRoute(request: H2Request): Promise<unknown> {
   const { streamId, headers, connection } = request;
   let method = "", path = "";
   for (const [name, value] of headers) {
     if (name === ":method") method = value;
     else if (name === ":path") path = value;
   }
+  if (method === "GET" && path.startsWith("/bytes/")) return sendBytes(connection, streamId, path);
+  if (method === "POST" && (path === "/echo-size" || path.startsWith("/echo-size?"))) {
+    return echoSize(connection, streamId);
+  }
+  return respondJson(connection, streamId, headersJson(headers));
+}
+
+function sendBytes(connection: H2StreamsConnection, streamId: number, path: string) {
   const route = path.split("?", 1)[0]!;
-  if (method === "GET" && route.startsWith("/bytes/")) {
-    const digits = route.slice("/bytes/".length);
-    const size = /^\d{1,9}$/.test(digits) ? Number(digits) : Infinity;
-    if (size > MAX_BYTES) {
-      await respondJson(
-        connection,
-        streamId,
-        `{"error": "N must be an integer <= ${MAX_BYTES}"}`,
-        "400",
-      );
-      return;
-    }
-    await connection.respond(streamId, [
-      [":status", "200"],
-      ["content-type", "application/octet-stream"],
-      ["content-length", String(size)],
-      ["server", SERVER_NAME],
-    ], patternBody(size));
-    return;
+  const digits = route.slice("/bytes/".length);
+  const size = /^\d{1,9}$/.test(digits) ? Number(digits) : Infinity;
+  if (size > MAX_BYTES) {
+    return respondJson(
+      connection,
+      streamId,
+      `{"error": "N must be an integer <= ${MAX_BYTES}"}`,
+      "400",
+    );
   }
-  if (method === "POST" && route === "/echo-size") {
-    let received = 0;
-    try {
-      for await (const chunk of connection.requestBody(streamId)) received += chunk.length;
-    } catch {
-      return; // the stream was reset: nobody to answer
-    }
-    await respondJson(connection, streamId, `{"received": ${received}}`);
-    return;
+  return connection.respond(streamId, [
+    [":status", "200"],
+    ["content-type", "application/octet-stream"],
+    ["content-length", String(size)],
+    ["server", SERVER_NAME],
+  ], patternBody(size));
+}
+
+async function echoSize(connection: H2StreamsConnection, streamId: number): Promise<void> {
+  let received = 0;
+  try {
+    for await (const chunk of connection.requestBody(streamId)) received += chunk.length;
+  } catch {
+    return; // the stream was reset: nobody to answer
   }
-  await respondJson(connection, streamId, headersJson(headers));
+  await respondJson(connection, streamId, `{"received": ${received}}`);
 }
 
 /**
@@ -143,10 +154,26 @@ export async function tutorialHandler(request: H2Request): Promise<void> {
  * @returns The JSON text.
  */
 export function headersJson(headers: readonly HeaderField[]): string {
-  const fields = new Map<string, string>();
-  for (const [name, value] of headers) fields.set(name, value);
-  const members = [...fields].map(([name, value]) => `${pyString(name)}: ${pyString(value)}`);
-  return `{${members.join(", ")}}`;
+  // A dict keeps the first position of a name and its last value. Quadratic in the field
+  // count, which the engine bounds (maxHeaderFields, 128), and cheaper than a Map for the
+  // usual dozen fields.
+  let json = "{";
+  const count = headers.length;
+  for (let i = 0; i < count; i++) {
+    const name = headers[i]![0];
+    let seen = false;
+    for (let j = 0; j < i; j++) {
+      if (headers[j]![0] === name) {
+        seen = true;
+        break;
+      }
+    }
+    if (seen) continue;
+    let value = headers[i]![1];
+    for (let j = i + 1; j < count; j++) if (headers[j]![0] === name) value = headers[j]![1];
+    json += (json.length === 1 ? "" : ", ") + pyString(name) + ": " + pyString(value);
+  }
+  return json + "}";
 }
 
 /** Recently quoted names and values: most fields repeat from request to request. */
@@ -182,7 +209,9 @@ function respondJson(
   json: string,
   status = "200",
 ): Promise<boolean> {
-  const body = encoder.encode(json);
+  // pyString escapes everything above U+007E: the JSON is ASCII, one octet per char.
+  const body = new Uint8Array(json.length);
+  for (let i = 0; i < json.length; i++) body[i] = json.charCodeAt(i);
   return connection.respond(streamId, [
     [":status", status],
     ["server", SERVER_NAME],
@@ -223,7 +252,9 @@ const MAX_HTTP1_HEAD = 16_384;
 const LINGER_MS = 2_000;
 
 /** Reads until the bytes are either the HTTP/2 preface or a complete HTTP/1.x head. */
-async function sniff(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Sniffed> {
+async function sniff(
+  reader: { read(): Promise<ReadableStreamReadResult<Uint8Array>> },
+): Promise<Sniffed> {
   let data: Uint8Array = new Uint8Array(0);
   while (true) {
     const { value, done } = await reader.read();
@@ -351,50 +382,85 @@ function http1Response(status: string, body: Uint8Array, extra = ""): Uint8Array
   );
 }
 
-/**
- * The socket as a byte stream whose read buffer adapts to the traffic: 4 KiB
- * while a connection idles, doubling up to 256 KiB while reads fill it.
- * Deno's own `conn.readable` parks a 64 KiB buffer in every pending read,
- * which would be a third of an idle connection's memory.
- */
-function socketReadable(conn: Deno.Conn): ReadableStream<Uint8Array> {
-  let size = 4_096;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const buffer = new Uint8Array(size);
-      const n = await conn.read(buffer);
-      if (n === null) {
-        controller.close();
-        return;
-      }
-      controller.enqueue(n === size ? buffer : buffer.subarray(0, n));
-      if (n === size) size = Math.min(size * 2, 262_144);
-      else if (n < size >>> 2) size = Math.max(size >>> 1, 4_096);
-    },
-  }, { highWaterMark: 0 });
-}
+const DONE: ReadableStreamReadResult<Uint8Array> = { done: true };
 
 /**
- * The socket as a byte sink. Closing it half-closes the socket (FIN) instead of
- * closing it, as `conn.writable` would: {@link lingerAndClose} finishes the job.
+ * The socket as the adapter's transport, without Web Streams: `getReader()`
+ * and `getWriter()` return this object, which has exactly what
+ * `H2StreamsConnection` and {@link sniff} call (`read`, `cancel`,
+ * `releaseLock`; `write`, `close`, `abort`). Compared with
+ * `ReadableStream`/`WritableStream` wrappers this saves a pull promise and
+ * the stream queues per read and per write, and a few KiB per connection.
+ *
+ * - Reads: the buffer adapts to the traffic, 4 KiB while a connection idles
+ *   (Deno's own `conn.readable` parks 64 KiB in every pending read), doubling
+ *   up to 256 KiB while reads fill it. Each read gets a fresh buffer: the
+ *   engine may keep views of it (queued DATA).
+ * - Writes: all of the chunk, then the chunk goes back to the engine's
+ *   output buffer (`FrameWriter.recycle`), so bulk sends reuse two buffers
+ *   instead of allocating one per write.
+ * - `close()` half-closes (FIN) instead of closing: {@link lingerAndClose}
+ *   finishes the job. `abort()` closes at once.
  */
-function socketWritable(conn: Deno.Conn): WritableStream<Uint8Array> {
-  return new WritableStream<Uint8Array>({
-    async write(chunk) {
-      await writeAll(conn, chunk);
-      // Written: the engine's output buffer behind it can take the next frames (no-op for
-      // anything that is not a lent FrameWriter view).
-      FrameWriter.recycle(chunk);
-    },
-    close: () => conn.closeWrite(),
-    abort() {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
-    },
-  });
+class SocketTransport {
+  readonly conn: Deno.Conn;
+  #size = 4_096;
+  #cancelled = false;
+
+  constructor(conn: Deno.Conn) {
+    this.conn = conn;
+  }
+
+  /** As `H2Transport`: both sides are this object. */
+  asTransport(): H2Transport {
+    return { readable: this, writable: this } as unknown as H2Transport;
+  }
+
+  getReader(): this {
+    return this;
+  }
+
+  getWriter(): this {
+    return this;
+  }
+
+  async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    if (this.#cancelled) return DONE;
+    const size = this.#size;
+    const buffer = new Uint8Array(size);
+    const n = await this.conn.read(buffer);
+    if (n === null || this.#cancelled) return DONE;
+    if (n === size) this.#size = Math.min(size * 2, 262_144);
+    else if (n < size >>> 2) this.#size = Math.max(size >>> 1, 4_096);
+    return { done: false, value: n === size ? buffer : buffer.subarray(0, n) };
+  }
+
+  cancel(): Promise<void> {
+    this.#cancelled = true;
+    return Promise.resolve();
+  }
+
+  releaseLock(): void {}
+
+  async write(chunk: Uint8Array): Promise<void> {
+    await writeAll(this.conn, chunk);
+    // Written: the engine's output buffer behind it can take the next frames (no-op for
+    // anything that is not a lent FrameWriter view).
+    FrameWriter.recycle(chunk);
+  }
+
+  close(): Promise<void> {
+    return this.conn.closeWrite();
+  }
+
+  abort(): Promise<void> {
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+    return Promise.resolve();
+  }
 }
 
 /** Milliseconds, for the engine's rate budgets. */
@@ -449,7 +515,7 @@ export function serve(options: ServeOptions = {}): Server {
   const prefaceTimeout = options.prefaceTimeout ?? 10_000;
   const idleTimeout = options.idleTimeout ?? 10_000;
   const shutdownTimeout = options.shutdownTimeout ?? 30_000;
-  const handler = options.handler ?? tutorialHandler;
+  const handler: H2Handler = options.handler ?? tutorialRoute as H2Handler;
   const tls = options.cert !== undefined && options.key !== undefined;
   const listener: Deno.Listener = tls
     ? Deno.listenTls({
@@ -497,10 +563,8 @@ export function serve(options: ServeOptions = {}): Server {
     tracked.prefaceTimer = setTimeout(() => closeHard(tracked), prefaceTimeout);
     try {
       if (tls) await (conn as Deno.TlsConn).handshake();
-      const transport = { readable: socketReadable(conn), writable: socketWritable(conn) };
-      const reader = transport.readable.getReader();
-      const sniffed = await sniff(reader);
-      reader.releaseLock();
+      const socket = new SocketTransport(conn);
+      const sniffed = await sniff(socket);
       if (sniffed.kind === "eof" || sniffed.kind === "bad") {
         if (sniffed.kind === "bad") {
           await writeAll(
@@ -536,7 +600,7 @@ export function serve(options: ServeOptions = {}): Server {
         initialData = sniffed.data;
       }
       if (shuttingDown) return;
-      const h2 = H2StreamsConnection.server(transport, {
+      const h2 = H2StreamsConnection.server(socket.asTransport(), {
         initialData,
         // The clock lets the engine's RST_STREAM and glitch budgets refill (33/s, as nghttp2),
         // so a long-lived connection is not cut off by a lifetime count of cancelled streams.
