@@ -78,6 +78,10 @@ const INITIAL_CAPACITY = 4_096;
 const LENT_REPLACEMENT_CAP = 262_144;
 /** Outputs up to this size that carry no DATA payload are copied out so the buffer is reused. */
 const SMALL_OUTPUT = 4_096;
+/** Idle sinks park buffers up to this size in the small pool instead of holding them. */
+const SMALL_BUFFER = 8_192;
+/** At most this many small buffers wait in the small pool (process-wide). */
+const SMALL_POOL_MAX = 256;
 /** Returned buffers smaller than this are left to the garbage collector. */
 const POOL_MIN_BUFFER = 16_384;
 /** At most this many octets of returned buffers wait in the pool (process-wide). */
@@ -102,9 +106,14 @@ const lentViews = new WeakMap<Uint8Array, Lease>();
 /** Returned buffers no sink uses, ready for `#grow` (any sink). */
 const pool: Uint8Array<ArrayBuffer>[] = [];
 let pooledBytes = 0;
+/** Buffers of at most {@link SMALL_BUFFER} octets that empty sinks gave up. */
+const smallPool: Uint8Array<ArrayBuffer>[] = [];
+/** The buffer of a sink that holds none (length 0, never written). */
+const NO_BYTES = new Uint8Array(0);
 
 /** A buffer of at least `capacity` octets: a pooled one if it fits, else a fresh one. */
 function allocate(capacity: number): Uint8Array<ArrayBuffer> {
+  if (capacity <= INITIAL_CAPACITY && smallPool.length > 0) return smallPool.pop()!;
   for (let i = pool.length - 1; i >= 0; i--) {
     const candidate = pool[i]!;
     if (candidate.length >= capacity && candidate.length <= capacity * 2) {
@@ -167,10 +176,12 @@ export class ByteSink {
   /**
    * Creates an empty sink.
    *
-   * @param capacity Initial capacity in octets.
+   * @param capacity Initial capacity in octets; by default none is held until
+   *   the first frame, and an empty sink gives its small buffer back to a
+   *   process-wide pool (an idle connection holds no output buffer).
    */
-  constructor(capacity: number = INITIAL_CAPACITY) {
-    this.bytes = new Uint8Array(capacity);
+  constructor(capacity?: number) {
+    this.bytes = capacity === undefined ? NO_BYTES : new Uint8Array(capacity);
   }
 
   /** Octets queued. */
@@ -205,7 +216,16 @@ export class ByteSink {
     if (this.#start === this.#end) {
       this.#start = 0;
       this.#end = 0;
+      this.#park();
     }
+  }
+
+  /** Empty and nothing lent: a small buffer goes to the small pool until the next frame. */
+  #park(): void {
+    const bytes = this.bytes;
+    if (bytes.length < INITIAL_CAPACITY || bytes.length > SMALL_BUFFER) return;
+    if (smallPool.length < SMALL_POOL_MAX) smallPool.push(bytes);
+    this.bytes = NO_BYTES;
   }
 
   #grow(n: number): void {
@@ -221,7 +241,7 @@ export class ByteSink {
       // frame does not make every later buffer huge); a full one doubles.
       const capacity = lease !== undefined
         ? Math.max(need, INITIAL_CAPACITY, Math.min(old.length, LENT_REPLACEMENT_CAP))
-        : Math.max(need, old.length * 2);
+        : Math.max(need, INITIAL_CAPACITY, old.length * 2);
       const fresh = allocate(capacity);
       fresh.set(old.subarray(this.#start, this.#end));
       this.bytes = fresh;
@@ -269,6 +289,7 @@ export class ByteSink {
       if (this.#lease === undefined) {
         this.#start = 0;
         this.#end = 0;
+        this.#park();
       }
       // Otherwise the caller owns the bytes before `#start`: later frames are
       // written after them, and `#grow` switches to another buffer only when
@@ -285,6 +306,7 @@ export class ByteSink {
     } else {
       this.#start = 0;
       this.#end = 0;
+      this.#park();
     }
   }
 }
