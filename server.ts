@@ -65,6 +65,12 @@ export interface ServeOptions {
   shutdownTimeout?: number;
   /** The application. @default {@link tutorialHandler} */
   handler?: H2Handler;
+  /**
+   * Bind with SO_REUSEPORT so that several processes share the port and the
+   * kernel spreads connections over them (Linux; needs `--unstable-net`).
+   * `--workers` starts its workers with it. @default false
+   */
+  reusePort?: boolean;
 }
 
 /** A running server. */
@@ -383,6 +389,8 @@ function http1Response(status: string, body: Uint8Array, extra = ""): Uint8Array
 }
 
 const DONE: ReadableStreamReadResult<Uint8Array> = { done: true };
+/** The smallest read buffer: what every idle connection parks in its pending read. */
+const MIN_READ = 1_024;
 
 /**
  * The socket as the adapter's transport, without Web Streams: `getReader()`
@@ -404,7 +412,7 @@ const DONE: ReadableStreamReadResult<Uint8Array> = { done: true };
  */
 class SocketTransport {
   readonly conn: Deno.Conn;
-  #size = 4_096;
+  #size = MIN_READ;
   #cancelled = false;
 
   constructor(conn: Deno.Conn) {
@@ -431,7 +439,7 @@ class SocketTransport {
     const n = await this.conn.read(buffer);
     if (n === null || this.#cancelled) return DONE;
     if (n === size) this.#size = Math.min(size * 2, 262_144);
-    else if (n < size >>> 2) this.#size = Math.max(size >>> 1, 4_096);
+    else if (n < size >>> 2) this.#size = Math.max(size >>> 1, MIN_READ);
     return { done: false, value: n === size ? buffer : buffer.subarray(0, n) };
   }
 
@@ -524,8 +532,9 @@ export function serve(options: ServeOptions = {}): Server {
       cert: options.cert!,
       key: options.key!,
       alpnProtocols: ["h2"],
+      ...(options.reusePort ? { reusePort: true } : {}),
     })
-    : Deno.listen({ hostname, port });
+    : Deno.listen({ hostname, port, ...(options.reusePort ? { reusePort: true } : {}) });
   const connections = new Set<Tracked>();
   const pending = new Set<Promise<void>>();
   let shuttingDown = false;
@@ -739,11 +748,23 @@ Options:
   --cert FILE --key FILE   serve TLS with ALPN h2 (needs --allow-read)
   --preface-timeout SECS   time to complete the handshake and preface (default 10)
   --idle-timeout SECS      close connections idle this long (default 10)
+  --workers N              serve from N processes sharing the port (SO_REUSEPORT, Linux;
+                           needs --allow-run); default 1: this process serves
+  --reuse-port             bind with SO_REUSEPORT (needs --unstable-net)
+  --worker                 internal: run as a worker of --workers
   --help                   show this help
 `;
 
 /** Parsed command line, or an error message for the usage text. */
-export type CommandLine = { options: ServeOptions; certFile?: string; keyFile?: string } | {
+export type CommandLine = {
+  options: ServeOptions;
+  certFile?: string;
+  keyFile?: string;
+  /** Processes to serve from (`--workers`); 1 = this one. */
+  workers: number;
+  /** Started by a `--workers` parent: SIGINT and the end of stdin are the parent's business. */
+  worker: boolean;
+} | {
   help: true;
 } | {
   error: string;
@@ -769,6 +790,9 @@ export function parseCommandLine(args: string[]): CommandLine {
         key: { type: "string" },
         "preface-timeout": { type: "string" },
         "idle-timeout": { type: "string" },
+        workers: { type: "string" },
+        "reuse-port": { type: "boolean" },
+        worker: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -801,8 +825,20 @@ export function parseCommandLine(args: string[]): CommandLine {
   if ((values.cert === undefined) !== (values.key === undefined)) {
     return { error: "--cert and --key go together" };
   }
+  let workers = 1;
+  if (values.workers !== undefined) {
+    if (!/^\d{1,3}$/.test(values.workers) || Number(values.workers) < 1) {
+      return { error: `Invalid --workers "${values.workers}" (1 to 999)` };
+    }
+    workers = Number(values.workers);
+  }
+  const worker = values.worker === true;
+  if (worker && workers > 1) return { error: "--worker and --workers exclude each other" };
+  if (values["reuse-port"] || worker) options.reusePort = true;
   return {
     options,
+    workers,
+    worker,
     ...(values.cert === undefined ? {} : { certFile: values.cert }),
     ...(values.key === undefined ? {} : { keyFile: values.key }),
   };
@@ -818,6 +854,7 @@ async function main(): Promise<number> {
     console.error(`error: ${cli.error}\n\n${USAGE}`);
     return 2;
   }
+  if (cli.workers > 1) return await runWorkers(cli, Deno.args);
   const options = cli.options;
   let server: Server;
   try {
@@ -843,12 +880,185 @@ async function main(): Promise<number> {
     if (++signals > 1) Deno.exit(1);
     void server.shutdown();
   };
-  Deno.addSignalListener("SIGINT", stop);
+  // A worker leaves SIGINT (a terminal's Ctrl-C reaches the whole process group) to its parent,
+  // which forwards SIGTERM; it also drains when the parent is gone (its stdin ends).
+  const ignore = () => {};
+  const onInterrupt = cli.worker ? ignore : stop;
+  Deno.addSignalListener("SIGINT", onInterrupt);
   Deno.addSignalListener("SIGTERM", stop);
+  if (cli.worker) void drainOnEof(Deno.stdin.readable, () => void server.shutdown());
   await server.finished;
-  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGINT", onInterrupt);
   Deno.removeSignalListener("SIGTERM", stop);
   return 0;
+}
+
+/** Calls `then` once `readable` ends (or fails). */
+async function drainOnEof(readable: ReadableStream<Uint8Array>, then: () => void): Promise<void> {
+  try {
+    for await (const _ of readable) { /* the parent never writes */ }
+  } catch {
+    // Closed under us: same meaning.
+  }
+  then();
+}
+
+/**
+ * The command line of a `--workers` child: the parent's flags without the
+ * ones it sets itself.
+ *
+ * @param args The parent's `Deno.args`.
+ * @returns `args` without `--workers`, `--port` and `--reuse-port` (either spelling).
+ */
+export function workerArgs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--workers" || arg === "--port") {
+      i++; // its value
+      continue;
+    }
+    if (arg.startsWith("--workers=") || arg.startsWith("--port=") || arg === "--reuse-port") {
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+/** How long workers may take to print their `Listening` line. */
+const WORKER_START_MS = 30_000;
+
+/**
+ * `--workers N`: N child processes of this script, each listening on the
+ * same port with SO_REUSEPORT (the kernel spreads connections over them by
+ * a hash of the address pair). This process prints the one `Listening` line
+ * once all are up, forwards SIGINT/SIGTERM as SIGTERM (graceful shutdown in
+ * every worker; a second signal kills them), and exits when they all have
+ * (0 if every worker exited 0).
+ */
+async function runWorkers(
+  cli: Extract<CommandLine, { options: ServeOptions }>,
+  args: readonly string[],
+): Promise<number> {
+  const hostname = cli.options.hostname ?? "0.0.0.0";
+  let port = cli.options.port ?? 8080;
+  try {
+    if (port === 0) {
+      // Pick a free port for all workers. Another process could take it before they bind;
+      // then they fail to start and so do we.
+      const probe = Deno.listen({ hostname, port: 0 });
+      port = (probe.addr as Deno.NetAddr).port;
+      probe.close();
+    }
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  const script = import.meta.filename ?? new URL(import.meta.url).pathname;
+  const files = [cli.certFile, cli.keyFile].filter((file) => file !== undefined);
+  const childArgs = [
+    "run",
+    "--unstable-net",
+    "--allow-net",
+    ...(files.length > 0 ? [`--allow-read=${files.join(",")}`] : []),
+    script,
+    ...workerArgs(args),
+    "--port",
+    String(port),
+    "--worker",
+  ];
+  const children: Deno.ChildProcess[] = [];
+  let stopping = 0;
+  const stop = () => {
+    stopping++;
+    for (const child of children) {
+      try {
+        child.kill(stopping > 1 ? "SIGKILL" : "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  try {
+    try {
+      for (let i = 0; i < cli.workers; i++) {
+        children.push(
+          new Deno.Command(Deno.execPath(), {
+            args: childArgs,
+            stdin: "piped", // never written: its end tells the worker that we are gone
+            stdout: "piped",
+            stderr: "inherit",
+          }).spawn(),
+        );
+      }
+    } catch (error) {
+      console.error(
+        `error: cannot start workers: ${error instanceof Error ? error.message : String(error)}` +
+          (error instanceof Deno.errors.NotCapable ? " (--workers needs --allow-run)" : ""),
+      );
+      stop();
+      stop();
+      return 1;
+    }
+    const ready = await Promise.all(children.map((child) => firstLineThenForward(child.stdout)));
+    if (ready.some((line) => line === undefined || !line.startsWith("Listening on "))) {
+      console.error("error: a worker did not start");
+      stop();
+      stop();
+      await Promise.all(children.map((child) => child.status));
+      return 1;
+    }
+    console.log(ready[0]);
+    const statuses = await Promise.all(children.map((child) => child.status));
+    return statuses.every((status) => status.success) ? 0 : 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+  }
+}
+
+/**
+ * Resolves with a worker's first stdout line (undefined if it ends first or
+ * takes longer than {@link WORKER_START_MS}), then copies the rest to our
+ * stdout.
+ */
+async function firstLineThenForward(
+  stdout: ReadableStream<Uint8Array>,
+): Promise<string | undefined> {
+  const reader = stdout.getReader();
+  let text = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), WORKER_START_MS);
+  });
+  try {
+    const decoder = new TextDecoder();
+    while (!text.includes("\n")) {
+      const result = await Promise.race([reader.read(), timeout]);
+      if (result === undefined || result.done) return undefined;
+      text += decoder.decode(result.value, { stream: true });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  const newline = text.indexOf("\n");
+  const rest = text.slice(newline + 1);
+  void (async () => {
+    try {
+      if (rest !== "") await Deno.stdout.write(encoder.encode(rest));
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        await Deno.stdout.write(value);
+      }
+    } catch {
+      // Our stdout is gone: nothing to forward to.
+    }
+  })();
+  return text.slice(0, newline);
 }
 
 if (import.meta.main) Deno.exit(await main());

@@ -6,7 +6,14 @@
 
 import assert from "node:assert/strict";
 import { bounded } from "./interop/_server_helpers.ts";
-import { headersJson, MAX_BYTES, parseCommandLine, serve, SERVER_NAME } from "../server.ts";
+import {
+  headersJson,
+  MAX_BYTES,
+  parseCommandLine,
+  serve,
+  SERVER_NAME,
+  workerArgs,
+} from "../server.ts";
 import type { ServeOptions, Server } from "../server.ts";
 import { H2StreamsConnection } from "../lib/web_streams.ts";
 import { H2Connection } from "../lib/connection.ts";
@@ -347,10 +354,28 @@ Deno.test(
   bounded(async (t) => {
     assert.deepEqual(parseCommandLine(["--port", "0", "--hostname", "127.0.0.1"]), {
       options: { port: 0, hostname: "127.0.0.1" },
+      workers: 1,
+      worker: false,
     });
     assert.deepEqual(parseCommandLine(["--preface-timeout", "2.5"]), {
       options: { prefaceTimeout: 2_500 },
+      workers: 1,
+      worker: false,
     });
+    assert.deepEqual(parseCommandLine(["--workers", "4", "--port", "0"]), {
+      options: { port: 0 },
+      workers: 4,
+      worker: false,
+    });
+    assert.deepEqual(parseCommandLine(["--worker", "--reuse-port"]), {
+      options: { reusePort: true },
+      workers: 1,
+      worker: true,
+    });
+    assert.deepEqual(
+      workerArgs(["--workers", "2", "--port=0", "--hostname", "h", "--workers=3", "--reuse-port"]),
+      ["--hostname", "h"],
+    );
     assert.deepEqual(parseCommandLine(["--help"]), { help: true });
     for (
       const args of [
@@ -359,6 +384,10 @@ Deno.test(
         ["--port", "70000"],
         ["--cert", "a.pem"],
         ["extra"],
+        ["--workers", "0"],
+        ["--workers", "x"],
+        ["--workers", "1000"],
+        ["--worker", "--workers", "2"],
         [
           "--idle-timeout",
           "-1",

@@ -22,6 +22,8 @@ export interface RunningServer {
   readonly process: Deno.ChildProcess;
   /** What it printed on stderr so far. */
   stderr(): string;
+  /** What it printed on stdout so far (the `Listening on` line included). */
+  stdout(): string;
   /** Sends `signal` (SIGTERM by default) and waits for the exit, killing it after `ms`. */
   stop(signal?: Deno.Signal, ms?: number): Promise<Deno.CommandStatus>;
 }
@@ -30,15 +32,20 @@ export interface RunningServer {
  * Starts `deno run --allow-net --allow-read server.ts --port 0 --hostname 127.0.0.1 …`.
  *
  * @param extraArgs More server flags (e.g. `--cert`, `--key`).
+ * @param denoFlags More `deno run` flags (e.g. `--allow-run` for `--workers`).
  * @returns The running server, once it printed its `Listening on` line.
  * @throws {Error} If it exits or stays silent for 20 s.
  */
-export async function startServer(extraArgs: string[] = []): Promise<RunningServer> {
+export async function startServer(
+  extraArgs: string[] = [],
+  denoFlags: string[] = [],
+): Promise<RunningServer> {
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-net",
       "--allow-read",
+      ...denoFlags,
       "server.ts",
       "--port",
       "0",
@@ -72,7 +79,11 @@ export async function startServer(extraArgs: string[] = []): Promise<RunningServ
     clearTimeout(timer);
   }
   const stdoutDone = (async () => {
-    while (!(await lines.read()).done) { /* drain */ }
+    while (true) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      stdoutText += value;
+    }
   })();
   if (match === null) {
     await Promise.all([process.status, stderrDone, stdoutDone]);
@@ -85,6 +96,7 @@ export async function startServer(extraArgs: string[] = []): Promise<RunningServ
     pid: process.pid,
     process,
     stderr: () => stderrText,
+    stdout: () => stdoutText,
     async stop(signal: Deno.Signal = "SIGTERM", ms = 15_000) {
       const killer = setTimeout(() => {
         try {
