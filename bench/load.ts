@@ -624,8 +624,13 @@ async function redraw(name: string): Promise<number> {
   return 0;
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
+const USAGE = "usage: deno run -A bench/load.ts [--quick] [--servers ours,node,deno] " +
+  "[--workloads W1,...,W6] [--repeats 3] [--nice -20] [--quiet-wait S] [--retries N] " +
+  "[--lock-wait 900] [--name latest]\n" +
+  "       deno run -A bench/load.ts --redraw [--name latest]   (re-render NAME.md/.svg from NAME.json)";
+
+function parseFlags() {
+  return parseArgs({
     args: Deno.args,
     options: {
       quick: { type: "boolean", default: false },
@@ -641,11 +646,18 @@ async function main(): Promise<number> {
       help: { type: "boolean", default: false },
     },
   });
+}
+
+async function main(): Promise<number> {
+  let values: ReturnType<typeof parseFlags>["values"];
+  try {
+    values = parseFlags().values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
   if (values.help) {
-    console.log(
-      "usage: deno run -A bench/load.ts [--quick] [--servers ours,node,deno] [--workloads W1,...,W6] [--repeats 3] [--quiet-wait S] [--retries N] [--nice -20] [--lock-wait 900]\n" +
-        "       deno run -A bench/load.ts --redraw [--name latest]   (re-render NAME.md/.svg from NAME.json)",
-    );
+    console.log(USAGE);
     return 0;
   }
   const name = values.name ?? (values.quick ? "quick" : "latest");
