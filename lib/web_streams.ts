@@ -847,6 +847,9 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       this.#sendable.add(out);
       this.#afterAction();
     } else {
+      // The HEADERS go out now, not with the first chunk: a stream that waits for the peer
+      // (SSE, extended CONNECT, gRPC server streaming) must not hold back the response head.
+      this.#scheduleFlush();
       void this.#feed(out, body);
     }
     return promise;

@@ -614,3 +614,33 @@ Deno.test(
     await client.closed;
   }),
 );
+
+Deno.test(
+  "H2StreamsConnection.respond() with a streamed body sends the HEADERS before the body's first chunk (RFC 9113 §8.1)",
+  bounded(async () => {
+    const { client, server } = pair();
+    let release!: (value: Uint8Array) => void;
+    const firstChunk = new Promise<Uint8Array>((resolve) => release = resolve);
+    const serving = (async () => {
+      const request = await next(server, "RequestReceived");
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          controller.enqueue(await firstChunk);
+          controller.close();
+        },
+      });
+      await server.respond(request.streamId, [[":status", "200"]], body);
+    })();
+    const { streamId } = client.request(GET, undefined);
+    const response = await next(client, "ResponseReceived");
+    // The body has not produced a byte yet, and the response head already arrived.
+    assert.equal(response.streamId, streamId);
+    assert.deepEqual(response.headers, [[":status", "200"]]);
+    release(new TextEncoder().encode("late"));
+    const text = await new Response(client.responseBody(streamId)).text();
+    assert.equal(text, "late");
+    await serving;
+    await client.close();
+    await server.closed;
+  }, 10_000),
+);
