@@ -391,6 +391,13 @@ function http1Response(status: string, body: Uint8Array, extra = ""): Uint8Array
 const DONE: ReadableStreamReadResult<Uint8Array> = { done: true };
 /** The smallest read buffer: what every idle connection parks in its pending read. */
 const MIN_READ = 1_024;
+/**
+ * The largest read buffer. 64 KiB reads beat 256 KiB ones on 1 MiB uploads
+ * (W5: ~1,240 vs ~1,000 req/s, medians of 4, docs/perf.md): each read
+ * allocates a fresh buffer (received DATA is handed out as views of it), and
+ * smaller ones are recycled by the allocator more cheaply.
+ */
+const MAX_READ = 65_536;
 
 /**
  * The socket as the adapter's transport, without Web Streams: `getReader()`
@@ -400,9 +407,9 @@ const MIN_READ = 1_024;
  * `ReadableStream`/`WritableStream` wrappers this saves a pull promise and
  * the stream queues per read and per write, and a few KiB per connection.
  *
- * - Reads: the buffer adapts to the traffic, 4 KiB while a connection idles
+ * - Reads: the buffer adapts to the traffic, 1 KiB while a connection idles
  *   (Deno's own `conn.readable` parks 64 KiB in every pending read), doubling
- *   up to 256 KiB while reads fill it. Each read gets a fresh buffer: the
+ *   up to 64 KiB while reads fill it. Each read gets a fresh buffer: the
  *   engine may keep views of it (queued DATA).
  * - Writes: all of the chunk, then the chunk goes back to the engine's
  *   output buffer (`FrameWriter.recycle`), so bulk sends reuse two buffers
@@ -438,7 +445,7 @@ class SocketTransport {
     const buffer = new Uint8Array(size);
     const n = await this.conn.read(buffer);
     if (n === null || this.#cancelled) return DONE;
-    if (n === size) this.#size = Math.min(size * 2, 262_144);
+    if (n === size) this.#size = Math.min(size * 2, MAX_READ);
     else if (n < size >>> 2) this.#size = Math.max(size >>> 1, MIN_READ);
     return { done: false, value: n === size ? buffer : buffer.subarray(0, n) };
   }
