@@ -66,6 +66,21 @@ for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
 /** A value octet that is never allowed (NUL, LF, CR), or a char that is not an octet. */
 const BAD_VALUE_CHAR = /[\0\n\r\u0100-\uffff]/;
 
+/**
+ * Fields whose characters already passed the §8.2.1 checks: name → the last
+ * value accepted with it. Responses and requests repeat most fields, so a hit
+ * (a string comparison) replaces the name scan and the value scan. Only the
+ * character checks are skipped; every structural rule still runs. Bounded:
+ * cleared when full.
+ */
+const CHECKED_FIELDS = new Map<string, string>();
+const CHECKED_FIELDS_MAX = 512;
+
+function rememberChecked(name: string, value: string): void {
+  if (CHECKED_FIELDS.size >= CHECKED_FIELDS_MAX) CHECKED_FIELDS.clear();
+  CHECKED_FIELDS.set(name, value);
+}
+
 /** Pseudo-header bits (RFC 9113 §8.3.1, §8.3.2, RFC 8441 §4). */
 const P_METHOD = 1;
 const P_SCHEME = 2;
@@ -235,11 +250,14 @@ function validate(
     }
 
     if (name.charCodeAt(0) === 0x3a) {
-      for (let i = 1; i < nameLength; i++) {
-        const c = name.charCodeAt(i);
-        if (c > 0xff || NAME_CLASS[c] !== NAME_OK) failName(name, outbound);
+      if (CHECKED_FIELDS.get(name) !== value) {
+        for (let i = 1; i < nameLength; i++) {
+          const c = name.charCodeAt(i);
+          if (c > 0xff || NAME_CLASS[c] !== NAME_OK) failName(name, outbound);
+        }
+        checkValue(name, value, outbound);
+        rememberChecked(name, value);
       }
-      checkValue(name, value, outbound);
       // RFC 9113 §8.1: trailers "MUST NOT include pseudo-header fields".
       if (flags.isTrailer) {
         fail("pseudo_header_in_trailer", `Pseudo-header ${show(name)} in a trailer section`);
@@ -270,11 +288,14 @@ function validate(
     }
 
     regularSeen = true;
-    for (let i = 0; i < nameLength; i++) {
-      const c = name.charCodeAt(i);
-      if (c > 0xff || NAME_CLASS[c] !== NAME_OK) failName(name, outbound);
+    if (CHECKED_FIELDS.get(name) !== value) {
+      for (let i = 0; i < nameLength; i++) {
+        const c = name.charCodeAt(i);
+        if (c > 0xff || NAME_CLASS[c] !== NAME_OK) failName(name, outbound);
+      }
+      checkValue(name, value, outbound);
+      rememberChecked(name, value);
     }
-    checkValue(name, value, outbound);
     const special = SPECIAL_FIELDS.get(name);
     if (special === undefined) continue;
     if (special === R_CONNECTION_SPECIFIC) {
@@ -602,12 +623,14 @@ export function normalizeOutboundHeaders(
     let name = field[0];
     let value = field[1];
     let changed = false;
-    if (hasUpperOrEdgeWhitespace(name)) {
+    // A field that already passed validation is lowercase and has no edge whitespace.
+    const checked = CHECKED_FIELDS.get(name) === value;
+    if (!checked && hasUpperOrEdgeWhitespace(name)) {
       const normal = trimWhitespace(name.toLowerCase());
       changed = normal !== name;
       name = normal;
     }
-    const trimmed = trimWhitespace(value);
+    const trimmed = checked ? value : trimWhitespace(value);
     if (trimmed !== value) {
       value = trimmed;
       changed = true;
