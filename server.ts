@@ -392,12 +392,11 @@ const DONE: ReadableStreamReadResult<Uint8Array> = { done: true };
 /** The smallest read buffer: what every idle connection parks in its pending read. */
 const MIN_READ = 1_024;
 /**
- * The largest read buffer. 64 KiB reads beat 256 KiB ones on 1 MiB uploads
- * (W5: ~1,240 vs ~1,000 req/s, medians of 4, docs/perf.md): each read
- * allocates a fresh buffer (received DATA is handed out as views of it), and
- * smaller ones are recycled by the allocator more cheaply.
+ * The largest read buffer. 64 KiB was tried for 1 MiB uploads and measured
+ * slower under the harness (W5 median 904 vs 1,059 MB/s, 6 runs each,
+ * docs/perf.md), so reads grow to 256 KiB.
  */
-const MAX_READ = 65_536;
+const MAX_READ = 262_144;
 
 /**
  * The socket as the adapter's transport, without Web Streams: `getReader()`
@@ -409,7 +408,7 @@ const MAX_READ = 65_536;
  *
  * - Reads: the buffer adapts to the traffic, 1 KiB while a connection idles
  *   (Deno's own `conn.readable` parks 64 KiB in every pending read), doubling
- *   up to 64 KiB while reads fill it. Each read gets a fresh buffer: the
+ *   up to 256 KiB while reads fill it. Each read gets a fresh buffer: the
  *   engine may keep views of it (queued DATA).
  * - Writes: all of the chunk, then the chunk goes back to the engine's
  *   output buffer (`FrameWriter.recycle`), so bulk sends reuse two buffers
