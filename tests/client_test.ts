@@ -15,6 +15,7 @@ import {
   type H2StreamsConnectOptions,
   type H2Transport,
 } from "../lib/web_streams.ts";
+import { patternSource, readPattern } from "./_helpers/pattern.ts";
 
 type RequestEvent = Extract<H2Event, { type: "RequestReceived" }>;
 type Handler = (request: RequestEvent, server: H2StreamsConnection) => void | Promise<void>;
@@ -77,39 +78,6 @@ function waitFor(predicate: () => boolean, what: string, ms = 5_000): Promise<vo
     };
     poll();
   });
-}
-
-/** `size` octets where octet i is `(i * 7) % 251`, pulled in `chunk`-sized pieces; counts pulls. */
-function patternSource(size: number, chunk = 65_536) {
-  const state = { pulled: 0, cancelled: false };
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (state.pulled >= size) return controller.close();
-      const n = Math.min(chunk, size - state.pulled);
-      const bytes = new Uint8Array(n);
-      for (let i = 0; i < n; i++) bytes[i] = ((state.pulled + i) * 7) % 251;
-      state.pulled += n;
-      controller.enqueue(bytes);
-    },
-    cancel() {
-      state.cancelled = true;
-    },
-  }, { highWaterMark: 0 });
-  return { stream, state };
-}
-
-/** Reads a body checking the pattern of `patternSource`; returns its length. */
-async function readPattern(body: ReadableStream<Uint8Array>): Promise<number> {
-  let offset = 0;
-  for await (const chunk of body) {
-    for (let i = 0; i < chunk.length; i++) {
-      if (chunk[i] !== ((offset + i) * 7) % 251) {
-        throw new Error(`Body octet ${offset + i} is ${chunk[i]}`);
-      }
-    }
-    offset += chunk.length;
-  }
-  return offset;
 }
 
 /** Replies with the request's fields as JSON. */

@@ -20,6 +20,7 @@ import {
 import { H2StreamsConnection, StreamResetError } from "../lib/web_streams.ts";
 import { bytes, frames, T } from "./_helpers/frames.ts";
 import { BlockDecoder, describeFrames, parseFrames, type WireFrame } from "./_helpers/decode.ts";
+import { patternSource, readPattern } from "./_helpers/pattern.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -76,36 +77,6 @@ function setup(
   });
   const session = connect({ readable: down.readable, writable: up.writable }, clientOptions);
   return { server, session, errors };
-}
-
-/** `size` octets where octet i is `(i * 7) % 251`, pulled in `chunk`-sized pieces; counts pulls. */
-function patternSource(size: number, chunk = 65_536) {
-  const state = { pulled: 0 };
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (state.pulled >= size) return controller.close();
-      const n = Math.min(chunk, size - state.pulled);
-      const bytes = new Uint8Array(n);
-      for (let i = 0; i < n; i++) bytes[i] = ((state.pulled + i) * 7) % 251;
-      state.pulled += n;
-      controller.enqueue(bytes);
-    },
-  }, { highWaterMark: 0 });
-  return { stream, state };
-}
-
-/** Reads a body checking the pattern of `patternSource`; returns its length. */
-async function readPattern(body: ReadableStream<Uint8Array>): Promise<number> {
-  let offset = 0;
-  for await (const chunk of body) {
-    for (let i = 0; i < chunk.length; i++) {
-      if (chunk[i] !== ((offset + i) * 7) % 251) {
-        throw new Error(`Body octet ${offset + i} is ${chunk[i]}`);
-      }
-    }
-    offset += chunk.length;
-  }
-  return offset;
 }
 
 test("serveConnection answers a GET with a Request built from the pseudo-headers (RFC 9113 §8.3.1)", async () => {

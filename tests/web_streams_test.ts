@@ -13,6 +13,7 @@ import { ErrorCode, H2Error } from "../lib/errors.ts";
 import type { H2Event, HeaderField } from "../lib/events.ts";
 import { frames } from "./_helpers/frames.ts";
 import { parseFrames } from "./_helpers/decode.ts";
+import { patternSource, readPattern } from "./_helpers/pattern.ts";
 
 const GET: HeaderField[] = [
   [":method", "GET"],
@@ -57,39 +58,6 @@ async function next<T extends H2Event["type"]>(
     if (event.type === type) return event as Extract<H2Event, { type: T }>;
   }
   throw new Error(`Connection closed before a ${type} event`);
-}
-
-/** A body of `size` octets where octet i is `(i * 7) % 251`, in `chunk`-sized pieces, counting pulls. */
-function patternSource(size: number, chunk = 65_536) {
-  const state = { pulled: 0, cancelled: undefined as unknown };
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (state.pulled >= size) return controller.close();
-      const n = Math.min(chunk, size - state.pulled);
-      const bytes = new Uint8Array(n);
-      for (let i = 0; i < n; i++) bytes[i] = ((state.pulled + i) * 7) % 251;
-      state.pulled += n;
-      controller.enqueue(bytes);
-    },
-    cancel(reason) {
-      state.cancelled = reason;
-    },
-  }, { highWaterMark: 0 });
-  return { stream, state };
-}
-
-/** Reads a body, checking the pattern of `patternSource`; returns its length. */
-async function readPattern(body: ReadableStream<Uint8Array>): Promise<number> {
-  let offset = 0;
-  for await (const chunk of body) {
-    for (let i = 0; i < chunk.length; i++) {
-      if (chunk[i] !== ((offset + i) * 7) % 251) {
-        throw new Error(`Body octet ${offset + i} is ${chunk[i]}`);
-      }
-    }
-    offset += chunk.length;
-  }
-  return offset;
 }
 
 function waitFor(predicate: () => boolean, what: string, ms = 5_000): Promise<void> {
