@@ -41,7 +41,7 @@ export {
   type SendDataOptions,
   type SendHeadersOptions,
 } from "./lib/connection.ts";
-export { DEFAULT_LIMITS, type H2Limits } from "./lib/limits.ts";
+export { DEFAULT_LIMITS, type H2Limits, resolveLimits, TokenBucket } from "./lib/limits.ts";
 export {
   type H2Body,
   type H2SendOptions,
@@ -61,7 +61,12 @@ export {
   type PushPromise,
   trailers,
 } from "./lib/client.ts";
-export { Settings } from "./lib/settings.ts";
+export {
+  decodeSettingsHeader,
+  encodeSettingsHeader,
+  Settings,
+  validateSetting,
+} from "./lib/settings.ts";
 export {
   responseTrailers,
   serveConnection,
