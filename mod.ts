@@ -7,6 +7,47 @@
  * `Uint8Array` and Web Streams only, so it runs on Deno, Node, Bun and in
  * browsers.
  *
+ * Start with `H2Connection` (the engine), `H2StreamsConnection` (the engine
+ * on any `{ readable, writable }` pair), `serveConnection` (a fetch-style
+ * server) or `connect` (a fetch-style client).
+ *
+ * @example A server and a client engine talking in memory
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DataReceived, H2Connection, RequestReceived, ResponseReceived } from "./mod.ts";
+ *
+ * const server = new H2Connection({ clientSide: false });
+ * const client = new H2Connection({ clientSide: true });
+ * server.initiateConnection();
+ * client.initiateConnection();
+ *
+ * const streamId = client.getNextAvailableStreamId();
+ * client.sendHeaders(streamId, [
+ *   [":method", "GET"],
+ *   [":scheme", "https"],
+ *   [":authority", "example.com"],
+ *   [":path", "/"],
+ * ], { endStream: true });
+ *
+ * for (const event of server.receiveData(client.dataToSend())) {
+ *   if (event instanceof RequestReceived) {
+ *     const body = new TextEncoder().encode(JSON.stringify(Object.fromEntries(event.headers)));
+ *     server.sendHeaders(event.streamId, [
+ *       [":status", "200"],
+ *       ["content-type", "application/json"],
+ *       ["content-length", String(body.length)],
+ *     ]);
+ *     server.sendData(event.streamId, body, { endStream: true });
+ *   }
+ * }
+ *
+ * const events = client.receiveData(server.dataToSend());
+ * const response = events.find((event) => event instanceof ResponseReceived);
+ * assert.deepEqual(response?.headers[0], [":status", "200"]);
+ * const data = events.find((event) => event instanceof DataReceived);
+ * assert.equal(JSON.parse(new TextDecoder().decode(data?.data))[":path"], "/");
+ * ```
+ *
  * @module
  */
 
