@@ -33,6 +33,8 @@ import type { H2Body, H2Transport } from "./lib/web_streams.ts";
 import { ErrorCode } from "./lib/errors.ts";
 import { FrameWriter } from "./lib/frame/encoder.ts";
 import type { H2Event, HeaderField } from "./lib/events.ts";
+import type { H2Connection } from "./lib/connection.ts";
+import { serveConnection, type ServeConnectionHandler } from "./lib/serve_connection.ts";
 
 /** A request as handed to an {@link H2Handler}. */
 export interface H2Request {
@@ -63,8 +65,42 @@ export interface ServeOptions {
   idleTimeout?: number;
   /** Milliseconds a graceful shutdown may take before connections are closed hard. @default 30_000 */
   shutdownTimeout?: number;
-  /** The application. @default {@link tutorialHandler} */
-  handler?: H2Handler;
+  /**
+   * A fetch-style application, as `Deno.serve`'s: `(request, info) =>
+   * Response`, run on each connection by `serveConnection`
+   * (lib/serve_connection.ts) — trailers with `withTrailers`, 103 Early Hints
+   * and extended CONNECT through `info`. When set, {@link h2Handler} is
+   * ignored. @default undefined
+   */
+  handler?: ServeConnectionHandler<Deno.NetAddr>;
+  /**
+   * The low-level application used when {@link handler} is not set: it
+   * answers through the `H2StreamsConnection` itself (fastest path).
+   * @default {@link tutorialHandler}
+   */
+  h2Handler?: H2Handler;
+  /** Aborting it shuts the server down gracefully, like {@link Server.shutdown}. @default undefined */
+  signal?: AbortSignal;
+  /** Called once, synchronously, when the listener is bound. @default undefined */
+  onListen?: (addr: Deno.NetAddr) => void;
+  /**
+   * Local SETTINGS of every connection, keyed by `SettingCode` (windows, max
+   * concurrent streams, header list size), sent in the first SETTINGS frame.
+   * @default undefined (the engine's defaults)
+   */
+  settings?: Record<number, number>;
+  /**
+   * With {@link handler}: advertise SETTINGS_ENABLE_CONNECT_PROTOCOL=1 (RFC
+   * 8441 §3) so that `info.upgrade()` can accept extended CONNECT. @default false
+   */
+  enableConnectProtocol?: boolean;
+  /**
+   * Milliseconds between keepalive PINGs (RFC 9113 §6.7) on a connection
+   * that received nothing since the last tick; a connection whose previous
+   * PING is still unacknowledged at the next tick is closed (GOAWAY
+   * NO_ERROR, then the socket). 0 = off. @default 0
+   */
+  keepAliveInterval?: number;
   /**
    * Bind with SO_REUSEPORT so that several processes share the port and the
    * kernel spreads connections over them (Linux; needs `--unstable-net`).
@@ -491,6 +527,62 @@ interface Tracked {
   lastWritten: number;
   lastActive: number;
   closedHard: boolean;
+  /** Keepalive: the PING payload awaiting its ACK. */
+  pingPending: Uint8Array | undefined;
+  /** Keepalive: `bytesRead` at the last tick. */
+  pingLastRead: number;
+  /** Keepalive: an ACK arrived since the last tick (its bytes are not traffic). */
+  pingAcked: boolean;
+}
+
+/** Keepalive PING payloads: `h2-ka` then a 24-bit counter (distinct from the shutdown PING). */
+let pingCounter = 0;
+function nextPingData(): Uint8Array {
+  pingCounter = (pingCounter + 1) & 0xff_ffff;
+  return Uint8Array.of(
+    0x68,
+    0x32,
+    0x2d,
+    0x6b,
+    0x61,
+    pingCounter >>> 16,
+    (pingCounter >>> 8) & 0xff,
+    pingCounter & 0xff,
+  );
+}
+
+function samePing(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 8; i++) if (a[i] !== b[i]) return false;
+  return a.length === b.length;
+}
+
+/** Keepalive bookkeeping for one received event; also ends the preface timer. */
+function noteEvent(tracked: Tracked, event: H2Event): void {
+  if (tracked.prefaceTimer !== undefined) {
+    // RFC 9113 §3.4: an event means the preface and the first SETTINGS arrived.
+    clearTimeout(tracked.prefaceTimer);
+    tracked.prefaceTimer = undefined;
+  }
+  if (
+    event.type === "PingAckReceived" && tracked.pingPending !== undefined &&
+    samePing(event.pingData, tracked.pingPending)
+  ) {
+    tracked.pingPending = undefined;
+    tracked.pingAcked = true;
+  }
+}
+
+/**
+ * `serveConnection` keeps the adapter's `onEvent` to itself: watch the
+ * engine's events where the adapter gets them, in `receiveData`.
+ */
+function watchEvents(connection: H2Connection, tracked: Tracked): void {
+  const receiveData = connection.receiveData.bind(connection);
+  connection.receiveData = (data: Uint8Array) => {
+    const events = receiveData(data);
+    for (const event of events) noteEvent(tracked, event);
+    return events;
+  };
 }
 
 function closeHard(tracked: Tracked): void {
@@ -506,20 +598,31 @@ function closeHard(tracked: Tracked): void {
 
 /**
  * Starts the server: listens, accepts connections and serves each one until
- * {@link Server.shutdown}.
+ * {@link Server.shutdown} (or `signal` aborts). Shaped like `Deno.serve`:
+ * with `handler` (fetch-style, `(request, info) => Response`) each
+ * connection runs through `serveConnection`; without it the low-level
+ * `h2Handler` (default: the tutorial routes) answers.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { serve } from "./server.ts";
  *
- * const server = serve({ port: 0, hostname: "127.0.0.1" });
- * assert.ok(server.addr.port > 0);
- * await server.shutdown();
+ * const controller = new AbortController();
+ * let listening = 0;
+ * const server = serve({
+ *   port: 0,
+ *   hostname: "127.0.0.1",
+ *   signal: controller.signal,
+ *   onListen: (addr) => listening = addr.port,
+ *   handler: (request) => new Response(`hello ${new URL(request.url).pathname}`),
+ * });
+ * assert.equal(listening, server.addr.port);
+ * controller.abort();
  * await server.finished;
  * ```
  *
- * @param options Address, TLS, timeouts, application.
+ * @param options Address, TLS, timeouts, application, settings, keepalive, shutdown signal.
  * @returns The running server; `addr` is set once listening.
  * @throws {Deno.errors.AddrInUse} If the port is taken (and other listen errors).
  */
@@ -529,7 +632,13 @@ export function serve(options: ServeOptions = {}): Server {
   const prefaceTimeout = options.prefaceTimeout ?? 10_000;
   const idleTimeout = options.idleTimeout ?? 10_000;
   const shutdownTimeout = options.shutdownTimeout ?? 30_000;
-  const handler: H2Handler = options.handler ?? tutorialRoute as H2Handler;
+  const handler: H2Handler = options.h2Handler ?? tutorialRoute as H2Handler;
+  const fetchHandler = options.handler;
+  const keepAliveInterval = options.keepAliveInterval ?? 0;
+  const connectionOptions = {
+    now: clock,
+    ...(options.settings === undefined ? {} : { settings: options.settings }),
+  };
   const tls = options.cert !== undefined && options.key !== undefined;
   const listener: Deno.Listener = tls
     ? Deno.listenTls({
@@ -563,7 +672,36 @@ export function serve(options: ServeOptions = {}): Server {
     }
   }, Math.max(10, Math.min(1_000, idleTimeout / 4)));
 
-  async function serveConnection(conn: Deno.Conn): Promise<void> {
+  const keepAlive = keepAliveInterval > 0
+    ? setInterval(() => {
+      for (const tracked of connections) {
+        const h2 = tracked.h2;
+        if (h2 === undefined || h2.isClosed || tracked.closedHard) continue;
+        if (tracked.pingPending !== undefined) {
+          // The previous PING went unanswered for a whole interval: the peer is gone.
+          tracked.pingPending = undefined;
+          void h2.close(ErrorCode.NO_ERROR).catch(() => {});
+          // A peer that does not read would keep the GOAWAY write pending forever.
+          setTimeout(() => closeHard(tracked), 1_000);
+          continue;
+        }
+        const active = h2.bytesRead !== tracked.pingLastRead && !tracked.pingAcked;
+        tracked.pingLastRead = h2.bytesRead;
+        tracked.pingAcked = false;
+        if (active) continue;
+        const data = nextPingData();
+        try {
+          h2.connection.ping(data);
+          tracked.pingPending = data;
+          void h2.flush().catch(() => {});
+        } catch {
+          // Closing already.
+        }
+      }
+    }, keepAliveInterval)
+    : undefined;
+
+  async function serveOne(conn: Deno.Conn): Promise<void> {
     const tracked: Tracked = {
       conn,
       h2: undefined,
@@ -572,6 +710,9 @@ export function serve(options: ServeOptions = {}): Server {
       lastWritten: 0,
       lastActive: performance.now(),
       closedHard: false,
+      pingPending: undefined,
+      pingLastRead: 0,
+      pingAcked: false,
     };
     connections.add(tracked);
     // Slowloris (reference/http2-attacks.md #11): handshake + preface in bounded time.
@@ -591,7 +732,9 @@ export function serve(options: ServeOptions = {}): Server {
       }
       let settings: string | undefined;
       let initialData: Uint8Array;
+      let upgradeHead: Http1Head | undefined;
       if (sniffed.kind === "http1") {
+        upgradeHead = sniffed.head;
         settings = tls ? undefined : upgradeSettings(sniffed.head);
         if (settings === undefined) {
           await writeAll(
@@ -615,18 +758,35 @@ export function serve(options: ServeOptions = {}): Server {
         initialData = sniffed.data;
       }
       if (shuttingDown) return;
+      if (fetchHandler !== undefined) {
+        const served = serveConnection(
+          { ...socket.asTransport(), remoteAddr: conn.remoteAddr as Deno.NetAddr },
+          fetchHandler,
+          {
+            initialData,
+            connectionOptions,
+            scheme: tls ? "https" : "http",
+            ...(options.enableConnectProtocol ? { enableConnectProtocol: true } : {}),
+            ...(settings === undefined ? {} : {
+              upgradeSettings: settings,
+              upgradeRequest: upgradedRequestFields(upgradeHead!),
+            }),
+          },
+        );
+        watchEvents(served.streams.connection, tracked);
+        tracked.h2 = served.streams;
+        if (shuttingDown) served.streams.shutdown();
+        await served.finished;
+        return;
+      }
       const h2 = H2StreamsConnection.server(socket.asTransport(), {
         initialData,
         // The clock lets the engine's RST_STREAM and glitch budgets refill (33/s, as nghttp2),
         // so a long-lived connection is not cut off by a lifetime count of cancelled streams.
-        connectionOptions: { now: clock },
+        connectionOptions,
         ...(settings === undefined ? {} : { upgradeSettings: settings }),
         onEvent(event: H2Event) {
-          if (tracked.prefaceTimer !== undefined) {
-            // RFC 9113 §3.4: an event means the preface and the first SETTINGS arrived.
-            clearTimeout(tracked.prefaceTimer);
-            tracked.prefaceTimer = undefined;
-          }
+          noteEvent(tracked, event);
           if (event.type === "RequestReceived") {
             runHandler(handler, {
               streamId: event.streamId,
@@ -665,14 +825,18 @@ export function serve(options: ServeOptions = {}): Server {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
-      const task = serveConnection(conn);
+      const task = serveOne(conn);
       pending.add(task);
       void task.finally(() => pending.delete(task));
     }
     while (pending.size > 0) await Promise.all(pending);
   }
 
-  const finished = acceptLoop().finally(() => clearInterval(idleCheck));
+  const finished = acceptLoop().finally(() => {
+    clearInterval(idleCheck);
+    if (keepAlive !== undefined) clearInterval(keepAlive);
+    options.signal?.removeEventListener("abort", onAbort);
+  });
 
   function shutdown(): Promise<void> {
     if (!shuttingDown) {
@@ -694,7 +858,14 @@ export function serve(options: ServeOptions = {}): Server {
     return finished;
   }
 
-  return { addr: listener.addr as Deno.NetAddr, finished, shutdown };
+  function onAbort(): void {
+    void shutdown();
+  }
+  if (options.signal?.aborted) void shutdown();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
+  const addr = listener.addr as Deno.NetAddr;
+  options.onListen?.(addr);
+  return { addr, finished, shutdown };
 }
 
 function runHandler(handler: H2Handler, request: H2Request): void {
