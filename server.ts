@@ -825,6 +825,9 @@ export function serve(options: ServeOptions = {}): Server {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
+      // HTTP/2 multiplexes small frames (1xx, HEADERS, WINDOW_UPDATE, PING ACKs) that
+      // must not wait for Nagle's algorithm; node:http2 and Go disable it too.
+      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       const task = serveOne(conn);
       pending.add(task);
       void task.finally(() => pending.delete(task));
