@@ -6,7 +6,9 @@
 //
 // (tests/interop/node_bundle_test.ts bundles and runs the engine under node the same way.)
 import net from "node:net";
-import { H2Connection, RequestReceived } from "./h2.mjs";
+// Built by `deno bundle` (above), so it is loaded by path rather than imported statically.
+const bundle = new URL("./h2.mjs", import.meta.url).href;
+const { H2Connection, RequestReceived } = await import(bundle);
 
 const port = Number(process.argv[2] ?? 8080);
 net.createServer((socket) => {
