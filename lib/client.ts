@@ -3,7 +3,7 @@
  * connection, many concurrent requests multiplexed on it, `Response`
  * objects with streaming bodies, trailers both ways, push promises, PING and
  * graceful close. The transport is any `{ readable, writable }` pair — a
- * `Deno.Conn` from `Deno.connect`/`Deno.connectTls` (ALPN `h2`), a Node
+ * Deno `Conn` from `connect`/`connectTls` (ALPN `h2`), a Node
  * socket turned into Web Streams, or a `TransformStream` pair in tests — so
  * this module does no I/O of its own.
  *
@@ -730,8 +730,8 @@ export class H2ClientSession {
  * preface with our SETTINGS (ENABLE_PUSH=0 unless `onPush` is given; a 1 MiB
  * stream window and a 16 MiB connection window, as the server side uses).
  *
- * @param transport The byte streams, e.g. a `Deno.Conn` (h2c with prior
- *   knowledge) or a `Deno.TlsConn` negotiated with ALPN `h2`.
+ * @param transport The byte streams, e.g. a Deno `Conn` (h2c with prior
+ *   knowledge) or a Deno `TlsConn` negotiated with ALPN `h2`.
  * @param options Push, 1xx callback, windows, engine options.
  * @returns The session.
  */

@@ -1,9 +1,9 @@
 /**
  * A fetch-style HTTP/2 server for one connection: {@link serveConnection}
  * runs an {@link H2StreamsConnection} over any `{ readable, writable }` pair
- * and answers every request with a handler shaped like `Deno.serve`'s,
+ * and answers every request with a handler shaped like the one `serve` takes in Deno,
  * `(request: Request, info) => Response | Promise<Response>`. Accepting
- * connections (`Deno.listen`, TLS, ALPN) stays with the caller, so this
+ * connections (listening, TLS, ALPN) stays with the caller, so this
  * module does no I/O of its own and runs wherever Web Streams do.
  *
  * What HTTP/2 adds over a plain fetch handler, and how it surfaces:
@@ -81,7 +81,7 @@ import {
   toFields,
 } from "./_serve_fields.ts";
 
-/** The transport: a byte stream pair, optionally with the peer's address (a `Deno.Conn` has one). */
+/** The transport: a byte stream pair, optionally with the peer's address (a Deno `Conn` has one). */
 export interface ServeTransport<Addr = unknown> extends H2Transport {
   /** The client's address, passed on as `info.remoteAddr`. @default undefined */
   readonly remoteAddr?: Addr;
@@ -141,7 +141,7 @@ export interface ServeConnectionInfo<Addr = unknown> {
   upgrade(headers?: HeadersInit): ServeTunnel;
 }
 
-/** The handler: like `Deno.serve`'s, plus HTTP/2 details in `info`. */
+/** The handler: like the one Deno's `serve` takes, plus HTTP/2 details in `info`. */
 export type ServeConnectionHandler<Addr = unknown> = (
   request: Request,
   info: ServeConnectionInfo<Addr>,
@@ -196,7 +196,7 @@ const registeredTrailers = new WeakMap<Response, HeadersInit | Promise<HeadersIn
  * END_STREAM after the body. A promise is awaited only once the whole body
  * has been sent, so trailers may depend on it (a checksum, a gRPC status).
  * The response itself is unchanged (registered in a `WeakMap`), so it still
- * works with `Deno.serve`, which ignores the trailers.
+ * works with Deno's own `serve`, which ignores the trailers.
  *
  * @example
  * ```ts
@@ -267,7 +267,7 @@ interface Exchange {
  * await session.closed;
  * ```
  *
- * @param transport The byte streams (a `Deno.Conn`, a TLS connection, a pipe pair).
+ * @param transport The byte streams (a Deno `Conn`, a TLS connection, a pipe pair).
  * @param handler Answers each request.
  * @param options Windows, limits, extended CONNECT, shutdown signal, error handler.
  * @returns The running connection.
