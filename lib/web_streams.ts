@@ -39,10 +39,12 @@
  * @module
  */
 
-import { H2Connection, type H2ConnectionOptions } from "./connection.ts";
-import { SettingCode } from "./constants.ts";
+import type { H2Connection, H2ConnectionOptions } from "./connection.ts";
 import { ErrorCode, H2Error, NoSuchStreamError } from "./errors.ts";
 import type { H2Event, HeaderField } from "./events.ts";
+import { Receiver } from "./_streams_recv.ts";
+import { initiate } from "./_streams_init.ts";
+import { Sender } from "./_streams_send.ts";
 
 /**
  * A duplex byte transport: a Deno TCP or TLS connection, a node:net socket
@@ -138,49 +140,6 @@ export class StreamResetError extends Error {
   }
 }
 
-const DEFAULT_STREAM_WINDOW = 1_048_576;
-const DEFAULT_CONNECTION_WINDOW = 16_777_216;
-const RFC_DEFAULT_WINDOW = 65_535;
-/** Read-buffer bytes that queued DATA views may keep alive per connection before copies start. */
-const PIN_BUDGET = 4_194_304;
-
-/** Per-stream sending state: the unsent part of a body. */
-interface Outbound {
-  readonly streamId: number;
-  readonly chunks: Uint8Array[];
-  /** Offset into chunks[0] of the first unsent octet. */
-  offset: number;
-  /** Unsent octets across chunks. */
-  queued: number;
-  /** No more chunks will be added. */
-  ended: boolean;
-  trailers: readonly HeaderField[] | undefined;
-  sensitive: readonly string[] | undefined;
-  finished: boolean;
-  resolve: (completed: boolean) => void;
-  /** Wakes the body reader when the buffer has room again (or the stream finished). */
-  space: (() => void) | undefined;
-  /** Cancels the body source. */
-  cancel: ((reason: unknown) => void) | undefined;
-}
-
-/** Per-stream receiving state: DATA waiting for its consumer. */
-interface Inbound {
-  /** Undelivered DATA: the bytes, their flow-controlled size, the buffer size they pin. */
-  readonly queue: { data: Uint8Array; ack: number; pinned: number }[];
-  ended: boolean;
-  failure: unknown;
-  taken: boolean;
-  /** A request body (server side): dropped once the response is sent if nobody took it. */
-  readonly isRequest: boolean;
-  /**
-   * Set once the response is complete and nobody took the body: the octets
-   * still accepted (acknowledged and dropped) before the stream is reset.
-   */
-  discarding: number | undefined;
-  wake: (() => void) | undefined;
-}
-
 /**
  * An {@link H2Connection} driven over a Web Streams transport. Iterate it
  * (`for await (const event of h2)`) or pass `onEvent` for the events; read
@@ -225,13 +184,10 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #onEvent: ((event: H2Event) => void) | undefined;
   #maxOutbound: number;
-  #maxStreamSend: number;
   #maxQueued: number;
 
-  #outbound = new Map<number, Outbound>();
-  /** Streams with bytes or an end ready to hand to the engine. */
-  #sendable = new Set<Outbound>();
-  #inbound = new Map<number, Inbound>();
+  #sender: Sender;
+  #receiver: Receiver;
 
   #events: H2Event[] = [];
   #eventHead = 0;
@@ -252,8 +208,6 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #resolveClosed!: () => void;
   #bytesRead = 0;
   #bytesWritten = 0;
-  /** Bytes of read buffers kept alive by queued DATA views. */
-  #pinned = 0;
 
   /**
    * Starts driving an engine that is already initiated (its preface is in
@@ -270,8 +224,23 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     this.#writer = transport.writable.getWriter();
     this.#onEvent = options.onEvent;
     this.#maxOutbound = options.maxOutboundBuffer ?? 524_288;
-    this.#maxStreamSend = options.maxStreamSendBuffer ?? 409_600;
     this.#maxQueued = options.maxQueuedEvents ?? 256;
+    // Created once: the helpers reach back through these, never through per-chunk closures.
+    this.#receiver = new Receiver({
+      connection,
+      isClosing: () => this.#closing,
+      scheduleFlush: () => this.#scheduleFlush(),
+    });
+    this.#sender = new Sender({
+      connection,
+      isClosing: () => this.#closing,
+      framesFull: () => this.#framesFull(),
+      afterAction: () => this.#afterAction(),
+      scheduleFlush: () => this.#scheduleFlush(),
+      onSent: (streamId) => this.#receiver.onSent(streamId),
+      reset: (streamId, errorCode) => this.reset(streamId, errorCode),
+      failInternal: (error) => this.#failInternal(error),
+    }, options.maxStreamSendBuffer ?? 409_600);
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
     const signal = options.signal;
     if (signal !== undefined) {
@@ -403,7 +372,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     options: H2SendOptions = {},
   ): { streamId: number; sent: Promise<boolean> } {
     const streamId = this.connection.getNextAvailableStreamId();
-    this.#inbound.set(streamId, newInbound(false, false));
+    this.#receiver.open(streamId, false, false);
     return { streamId, sent: this.#send(streamId, headers, body, options) };
   }
 
@@ -418,25 +387,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
    * @throws {TypeError} If the stream has no pending body or it was taken already.
    */
   requestBody(streamId: number): ReadableStream<Uint8Array> {
-    const inbound = this.#inbound.get(streamId);
-    if (inbound === undefined) {
-      throw new TypeError(`Cannot read the body of stream "${streamId}": it is unknown or gone`);
-    }
-    if (inbound.taken || inbound.discarding !== undefined) {
-      throw new TypeError(
-        `Cannot read the body of stream "${streamId}": it was taken already or the response is sent`,
-      );
-    }
-    inbound.taken = true;
-    return new ReadableStream<Uint8Array>({
-      pull: (controller) => {
-        if (this.#deliver(streamId, inbound, controller)) return;
-        return new Promise<void>((resolve) => inbound.wake = resolve).then(() => {
-          this.#deliver(streamId, inbound, controller);
-        });
-      },
-      cancel: () => this.#discardInbound(streamId, inbound, ErrorCode.CANCEL),
-    }, { highWaterMark: 0 });
+    return this.#receiver.body(streamId);
   }
 
   /**
@@ -473,7 +424,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
    * @returns Resolves when the engine's buffer is empty and no write is in flight.
    */
   flush(): Promise<void> {
-    this.#pump();
+    this.#sender.pump();
     this.#flushNow();
     if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#flushWaiters.push(resolve));
@@ -603,7 +554,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       return;
     }
     this.#inDispatch = false;
-    this.#pump();
+    this.#sender.pump();
     this.#flushNow();
     this.#checkDone();
   }
@@ -611,21 +562,21 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #dispatch(event: H2Event): void {
     switch (event.type) {
       case "DataReceived":
-        this.#recvData(event.streamId, event.data, event.flowControlledLength);
+        this.#receiver.recvData(event.streamId, event.data, event.flowControlledLength);
         return; // surfaced through the body streams only
       case "RequestReceived":
-        this.#inbound.set(event.streamId, newInbound(true, event.streamEnded !== undefined));
+        this.#receiver.open(event.streamId, true, event.streamEnded !== undefined);
         break;
       case "PushedStreamReceived":
         // Client side: the promised response's body is read like any other (RFC 9113 §8.4).
-        this.#inbound.set(event.pushedStreamId, newInbound(false, false));
+        this.#receiver.open(event.pushedStreamId, false, false);
         break;
       case "ResponseReceived":
       case "TrailersReceived":
-        if (event.streamEnded !== undefined) this.#endInbound(event.streamId);
+        if (event.streamEnded !== undefined) this.#receiver.endInbound(event.streamId);
         break;
       case "StreamEnded":
-        this.#endInbound(event.streamId);
+        this.#receiver.endInbound(event.streamId);
         break;
       case "StreamReset":
         this.#abortStream(
@@ -656,109 +607,10 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     }
   }
 
-  #recvData(streamId: number, data: Uint8Array, flowControlledLength: number): void {
-    const inbound = this.#inbound.get(streamId);
-    if (inbound === undefined || inbound.ended || inbound.discarding !== undefined) {
-      // Nobody will read it (body cancelled, unknown, or answered already): give the window back.
-      this.#ack(flowControlledLength, streamId);
-      if (inbound?.discarding !== undefined) {
-        inbound.discarding -= flowControlledLength;
-        if (inbound.discarding < 0) this.#discardInbound(streamId, inbound, ErrorCode.NO_ERROR);
-      }
-      return;
-    }
-    // Padding (§6.1) is never delivered, so it is acknowledged at once.
-    if (flowControlledLength > data.length) this.#ack(flowControlledLength - data.length, streamId);
-    if (data.length === 0) return;
-    // The payload is a view of the received chunk (or of a fresh buffer the decoder made for a
-    // split frame); neither is reused, so it is queued as is. A queued view keeps its whole
-    // buffer alive, though: past PIN_BUDGET of such buffers per connection, small frames are
-    // copied, so a peer cannot pin large read buffers with tiny unread frames.
-    const cost = data.buffer.byteLength;
-    const pinned = this.#pinned + cost <= PIN_BUDGET ? cost : 0;
-    this.#pinned += pinned;
-    inbound.queue.push({ data: pinned > 0 ? data : data.slice(), ack: data.length, pinned });
-    wake(inbound);
-  }
-
-  #endInbound(streamId: number): void {
-    const inbound = this.#inbound.get(streamId);
-    if (inbound === undefined) return;
-    inbound.ended = true;
-    if (inbound.discarding !== undefined) this.#inbound.delete(streamId);
-    wake(inbound);
-  }
-
-  /** Hands the next piece of a received body to its reader. Returns false if there is nothing yet. */
-  #deliver(
-    streamId: number,
-    inbound: Inbound,
-    controller: ReadableStreamDefaultController<Uint8Array>,
-  ): boolean {
-    const item = inbound.queue.shift();
-    if (item !== undefined) {
-      this.#pinned -= item.pinned;
-      controller.enqueue(item.data);
-      this.#ack(item.ack, streamId);
-      this.#scheduleFlush();
-      if (inbound.queue.length === 0 && inbound.ended) {
-        controller.close();
-        this.#inbound.delete(streamId);
-      }
-      return true;
-    }
-    if (inbound.failure !== undefined) {
-      controller.error(inbound.failure);
-      return true;
-    }
-    if (inbound.ended) {
-      controller.close();
-      this.#inbound.delete(streamId);
-      return true;
-    }
-    return false;
-  }
-
-  /** Drops a received body nobody will read: acknowledges it and, if the peer is still sending, resets. */
-  #discardInbound(streamId: number, inbound: Inbound, errorCode: number): void {
-    if (this.#inbound.get(streamId) !== inbound) return;
-    this.#inbound.delete(streamId);
-    this.#dropQueue(streamId, inbound);
-    if (!inbound.ended && !this.#closing) {
-      try {
-        this.connection.resetStream(streamId, errorCode);
-      } catch (error) {
-        if (!(error instanceof NoSuchStreamError)) throw error;
-      }
-    }
-    this.#scheduleFlush();
-  }
-
-  /** Forgets undelivered DATA, giving its flow-control credit back (at least the connection's). */
-  #dropQueue(streamId: number, inbound: Inbound): void {
-    let unread = 0;
-    for (const item of inbound.queue) {
-      unread += item.ack;
-      this.#pinned -= item.pinned;
-    }
-    inbound.queue.length = 0;
-    if (unread > 0) this.#ack(unread, streamId);
-  }
-
-  #ack(size: number, streamId: number): void {
-    if (this.#closing) return;
-    try {
-      this.connection.acknowledgeReceivedData(size, streamId);
-    } catch (error) {
-      // The stream is gone; the engine credits what it can. Anything else is a bug.
-      if (!(error instanceof H2Error)) throw error;
-    }
-  }
-
   #recvGoAway(errorCode: number, lastStreamId: number): void {
     // RFC 9113 §6.8: streams we initiated above lastStreamId were not processed by the peer.
     const ours = this.connection.clientSide ? 1 : 0;
-    for (const streamId of [...this.#outbound.keys(), ...this.#inbound.keys()]) {
+    for (const streamId of [...this.#sender.streams.keys(), ...this.#receiver.streams.keys()]) {
       if (streamId > lastStreamId && streamId % 2 === ours) {
         this.#abortStream(
           streamId,
@@ -770,18 +622,8 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
 
   /** Fails a stream's body in both directions. */
   #abortStream(streamId: number, reason: StreamResetError): void {
-    const out = this.#outbound.get(streamId);
-    if (out !== undefined) this.#finishOutbound(out, false, reason);
-    const inbound = this.#inbound.get(streamId);
-    if (inbound !== undefined) {
-      this.#inbound.delete(streamId);
-      // The stream is gone, but its unread DATA still counts against the connection window.
-      this.#dropQueue(streamId, inbound);
-      if (inbound.taken) {
-        inbound.failure = reason;
-        wake(inbound);
-      }
-    }
+    this.#sender.abort(streamId, reason);
+    this.#receiver.abort(streamId, reason);
   }
 
   // ---------------------------------------------------------------- sending
@@ -803,14 +645,14 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         ...(options.sensitive === undefined ? {} : { sensitive: [...options.sensitive] }),
       });
     } catch (error) {
-      const inbound = this.#inbound.get(streamId);
-      if (inbound !== undefined && !inbound.isRequest) this.#inbound.delete(streamId); // never opened
+      const inbound = this.#receiver.streams.get(streamId);
+      if (inbound !== undefined && !inbound.isRequest) this.#receiver.streams.delete(streamId); // never opened
       if (error instanceof NoSuchStreamError) return false; // reset by the peer meanwhile
       throw error;
     }
     if (empty && trailers === undefined) {
       this.#afterAction();
-      this.#onSent(streamId);
+      this.#receiver.onSent(streamId);
       return true;
     }
     if (
@@ -821,168 +663,10 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       // The common small response: one DATA frame with END_STREAM, no send state.
       this.connection.sendData(streamId, body, { endStream: true });
       this.#afterAction();
-      this.#onSent(streamId);
+      this.#receiver.onSent(streamId);
       return true;
     }
-    // Not Promise.withResolvers: Node 20 lacks it, and lib/ runs there unchanged.
-    let resolve!: (completed: boolean) => void;
-    const promise = new Promise<boolean>((settle) => resolve = settle);
-    const out: Outbound = {
-      streamId,
-      chunks: [],
-      offset: 0,
-      queued: 0,
-      ended: false,
-      trailers,
-      sensitive: options.sensitive,
-      finished: false,
-      resolve,
-      space: undefined,
-      cancel: undefined,
-    };
-    this.#outbound.set(streamId, out);
-    if (body === undefined || body instanceof Uint8Array) {
-      if (body !== undefined && body.length > 0) this.#enqueue(out, body);
-      out.ended = true;
-      this.#sendable.add(out);
-      this.#afterAction();
-    } else {
-      // The HEADERS go out now, not with the first chunk: a stream that waits for the peer
-      // (SSE, extended CONNECT, gRPC server streaming) must not hold back the response head.
-      this.#scheduleFlush();
-      void this.#feed(out, body);
-    }
-    return promise;
-  }
-
-  #enqueue(out: Outbound, chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    out.chunks.push(chunk);
-    out.queued += chunk.length;
-    this.#sendable.add(out);
-  }
-
-  /** Pulls a body source into the stream's send buffer, pausing while it is full. */
-  async #feed(out: Outbound, body: Exclude<H2Body, Uint8Array>): Promise<void> {
-    try {
-      if (body instanceof ReadableStream) {
-        const reader = body.getReader();
-        out.cancel = (reason) => void reader.cancel(reason).catch(() => {});
-        while (true) {
-          if (!await this.#roomFor(out)) return;
-          const { value, done } = await reader.read();
-          if (done) break;
-          if (out.finished) return;
-          this.#enqueue(out, value);
-          this.#afterAction();
-        }
-      } else if (Symbol.asyncIterator in body) {
-        const iterator = body[Symbol.asyncIterator]();
-        out.cancel = () => void iterator.return?.()?.catch?.(() => {});
-        while (true) {
-          if (!await this.#roomFor(out)) return;
-          const { value, done } = await iterator.next();
-          if (done) break;
-          if (out.finished) return;
-          this.#enqueue(out, value);
-          this.#afterAction();
-        }
-      } else {
-        for (const chunk of body) {
-          if (!await this.#roomFor(out)) return;
-          this.#enqueue(out, chunk);
-          this.#afterAction();
-        }
-      }
-    } catch (error) {
-      // The body source failed: the peer must not take a truncated body as complete.
-      if (!out.finished) this.reset(out.streamId, ErrorCode.INTERNAL_ERROR);
-      this.#finishOutbound(out, false, error);
-      return;
-    }
-    if (out.finished) return;
-    out.ended = true;
-    this.#sendable.add(out);
-    this.#afterAction();
-  }
-
-  /** Waits until the stream's send buffer has room; false once the stream is finished. */
-  async #roomFor(out: Outbound): Promise<boolean> {
-    while (!out.finished && out.queued >= this.#maxStreamSend) {
-      await new Promise<void>((resolve) => out.space = resolve);
-    }
-    return !out.finished;
-  }
-
-  /**
-   * Moves body bytes into the engine, one frame per stream per round
-   * (round-robin), while windows allow and the engine's buffer is below
-   * the soft cap.
-   */
-  #pump(): void {
-    if (this.#sendable.size === 0 || this.#closing) return;
-    let progress = true;
-    while (progress && this.#sendable.size > 0) {
-      progress = false;
-      for (const out of this.#sendable) {
-        if (this.#framesFull()) return;
-        if (this.#step(out)) progress = true;
-      }
-    }
-  }
-
-  /** Sends at most one frame of a stream. Returns true if something was sent. */
-  #step(out: Outbound): boolean {
-    const conn = this.connection;
-    const id = out.streamId;
-    try {
-      if (out.queued > 0) {
-        const window = conn.localFlowControlWindow(id);
-        if (window <= 0) return false;
-        const chunk = out.chunks[0]!;
-        const size = Math.min(chunk.length - out.offset, window, conn.maxOutboundFrameSize);
-        const piece = chunk.subarray(out.offset, out.offset + size);
-        out.offset += size;
-        out.queued -= size;
-        if (out.offset === chunk.length) {
-          out.chunks.shift();
-          out.offset = 0;
-        }
-        const last = out.queued === 0 && out.ended && out.trailers === undefined;
-        conn.sendData(id, piece, { endStream: last });
-        if (last) this.#finishOutbound(out, true, undefined);
-        else {
-          if (out.queued === 0 && !out.ended) this.#sendable.delete(out);
-          if (out.space !== undefined && out.queued < this.#maxStreamSend) {
-            const space = out.space;
-            out.space = undefined;
-            space();
-          }
-        }
-        return true;
-      }
-      if (out.ended) {
-        if (out.trailers !== undefined) {
-          conn.sendHeaders(id, [...out.trailers], {
-            endStream: true,
-            ...(out.sensitive === undefined ? {} : { sensitive: [...out.sensitive] }),
-          });
-        } else {
-          conn.endStream(id);
-        }
-        this.#finishOutbound(out, true, undefined);
-        return true;
-      }
-      this.#sendable.delete(out);
-      return false;
-    } catch (error) {
-      // An H2Error: the stream was closed under us (e.g. reset by a peer in the same batch).
-      this.#finishOutbound(out, false, error);
-      // Anything else is a bug. It runs in write callbacks and microtasks, where a throw would
-      // end the whole process: fail this connection only, loudly (error, GOAWAY INTERNAL_ERROR).
-      if (!(error instanceof H2Error)) this.#failInternal(error);
-      return false;
-    }
+    return this.#sender.start(streamId, body, trailers, options.sensitive);
   }
 
   #failInternal(error: unknown): void {
@@ -994,42 +678,8 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     void this.#finish(error);
   }
 
-  #finishOutbound(out: Outbound, completed: boolean, reason: unknown): void {
-    if (out.finished) return;
-    out.finished = true;
-    out.chunks.length = 0;
-    out.queued = 0;
-    this.#sendable.delete(out);
-    if (this.#outbound.get(out.streamId) === out) this.#outbound.delete(out.streamId);
-    if (!completed) out.cancel?.(reason);
-    const space = out.space;
-    out.space = undefined;
-    space?.();
-    out.resolve(completed);
-    if (completed) this.#onSent(out.streamId);
-  }
-
-  /**
-   * Our side of a stream is complete: drop a request body nobody asked for.
-   * RFC 9113 §8.1 lets a server then reset the stream with NO_ERROR; we first
-   * absorb up to one default stream window of it (acknowledged, dropped), so
-   * a short body still ends normally and the engine keeps judging the rest of
-   * the request, and reset only a long upload.
-   */
-  #onSent(streamId: number): void {
-    const inbound = this.#inbound.get(streamId);
-    if (inbound === undefined || inbound.taken || !inbound.isRequest) return;
-    if (inbound.ended) {
-      this.#discardInbound(streamId, inbound, ErrorCode.NO_ERROR);
-      return;
-    }
-    this.#dropQueue(streamId, inbound);
-    inbound.discarding = DEFAULT_STREAM_WINDOW;
-    this.#scheduleFlush();
-  }
-
   #afterAction(): void {
-    this.#pump();
+    this.#sender.pump();
     this.#scheduleFlush();
   }
 
@@ -1040,7 +690,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     this.#flushScheduled = true;
     queueMicrotask(() => {
       this.#flushScheduled = false;
-      this.#pump();
+      this.#sender.pump();
       this.#flushNow();
       this.#checkDone();
     });
@@ -1060,7 +710,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         this.#bytesWritten += bytes.length;
         this.#writing = false;
         this.#inFlight = 0;
-        this.#pump();
+        this.#sender.pump();
         this.#flushNow();
         this.#wakeReader();
         this.#checkDone();
@@ -1093,7 +743,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
    * error) and nothing is left to send.
    */
   #checkDone(): void {
-    if (this.#closing || this.#outbound.size > 0 || !this.connection.isClosed) return;
+    if (this.#closing || this.#sender.streams.size > 0 || !this.connection.isClosed) return;
     void this.#finish(undefined);
   }
 
@@ -1103,9 +753,11 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     this.#closing = true;
     if (error !== undefined && this.#error === undefined) this.#error = error;
     const reason = error ?? new StreamResetError(0, ErrorCode.NO_ERROR, "Connection closed");
-    for (const streamId of [...this.#outbound.keys(), ...this.#inbound.keys()]) {
+    for (const streamId of [...this.#sender.streams.keys(), ...this.#receiver.streams.keys()]) {
       // A body that arrived complete stays readable after the transport is gone.
-      if (!this.#outbound.has(streamId) && this.#inbound.get(streamId)?.ended) continue;
+      if (!this.#sender.streams.has(streamId) && this.#receiver.streams.get(streamId)?.ended) {
+        continue;
+      }
       this.#abortStream(
         streamId,
         reason instanceof StreamResetError
@@ -1137,47 +789,4 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     this.#settleFlushWaiters();
     this.#resolveClosed();
   }
-}
-
-function newInbound(isRequest: boolean, ended: boolean): Inbound {
-  return {
-    queue: [],
-    ended,
-    failure: undefined,
-    taken: false,
-    isRequest,
-    discarding: undefined,
-    wake: undefined,
-  };
-}
-
-function wake(inbound: Inbound): void {
-  const resolve = inbound.wake;
-  if (resolve !== undefined) {
-    inbound.wake = undefined;
-    resolve();
-  }
-}
-
-/** Builds and initiates an engine with our window defaults. */
-function initiate(clientSide: boolean, options: H2StreamsConnectOptions): H2Connection {
-  const streamWindow = options.streamWindow ?? DEFAULT_STREAM_WINDOW;
-  const connectionWindow = options.connectionWindow ?? DEFAULT_CONNECTION_WINDOW;
-  const connectionOptions = options.connectionOptions ?? {};
-  const connection = new H2Connection({
-    ...connectionOptions,
-    clientSide,
-    settings: { [SettingCode.INITIAL_WINDOW_SIZE]: streamWindow, ...connectionOptions.settings },
-  });
-  if (options.upgradeSettings !== undefined) {
-    if (clientSide) throw new TypeError("Cannot use upgradeSettings on a client connection");
-    connection.initiateUpgradeConnection(options.upgradeSettings);
-  } else {
-    connection.initiateConnection();
-  }
-  // RFC 9113 §6.9.2: the connection window starts at 65,535 whatever SETTINGS say; open it.
-  if (connectionWindow > RFC_DEFAULT_WINDOW) {
-    connection.incrementFlowControlWindow(connectionWindow - RFC_DEFAULT_WINDOW);
-  }
-  return connection;
 }
