@@ -16,6 +16,15 @@ import * as w from "../attacks/_wire.ts";
 const MiB = 1024 * 1024;
 /** Peak RSS growth allowed over the warmed-up baseline, per attack. */
 const RSS_BUDGET = 128 * MiB;
+
+/** Asserts the server's peak RSS grew less than `RSS_BUDGET` over its warmed-up baseline. */
+function assertRssWithinBudget(hwm: number, baseline: number): void {
+  assert.ok(
+    hwm - baseline < RSS_BUDGET,
+    `server peak RSS grew ${((hwm - baseline) / MiB).toFixed(1)} MiB`,
+  );
+}
+
 /** A fresh GET must be answered within this, even under attack. */
 const PROBE_DEADLINE_MS = 2_000;
 /** How long attackers keep reconnecting while probes run. */
@@ -355,10 +364,7 @@ async function checkAttack(a: Attack): Promise<void> {
           ((hwm - baseline) / MiB).toFixed(1)
         } MiB`,
     );
-    assert.ok(
-      hwm - baseline < RSS_BUDGET,
-      `server peak RSS grew ${((hwm - baseline) / MiB).toFixed(1)} MiB`,
-    );
+    assertRssWithinBudget(hwm, baseline);
   } finally {
     await server.stop();
   }
@@ -630,10 +636,7 @@ Deno.test({
           times.map((t) => t.toFixed(0)).join("/")
         } ms probes, peak RSS +${((hwm - baseline) / MiB).toFixed(1)} MiB`,
       );
-      assert.ok(
-        hwm - baseline < RSS_BUDGET,
-        `server peak RSS grew ${((hwm - baseline) / MiB).toFixed(1)} MiB`,
-      );
+      assertRssWithinBudget(hwm, baseline);
       await raw.finish();
     } finally {
       await server.stop();
@@ -678,10 +681,7 @@ Deno.test({
           ((hwm - baseline) / MiB).toFixed(1)
         } MiB`,
       );
-      assert.ok(
-        hwm - baseline < RSS_BUDGET,
-        `server peak RSS grew ${((hwm - baseline) / MiB).toFixed(1)} MiB`,
-      );
+      assertRssWithinBudget(hwm, baseline);
       await raw.finish();
     } finally {
       await server.stop();
@@ -762,10 +762,7 @@ Deno.test({
       }
       assert.ok((await probe(server.port)) < PROBE_DEADLINE_MS);
       const { hwm } = memory(server.pid);
-      assert.ok(
-        hwm - baseline < RSS_BUDGET,
-        `server peak RSS grew ${((hwm - baseline) / MiB).toFixed(1)} MiB`,
-      );
+      assertRssWithinBudget(hwm, baseline);
       await raw.finish();
     } finally {
       await server.stop();
