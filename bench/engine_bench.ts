@@ -19,6 +19,7 @@
  * @module
  */
 import { H2Connection } from "../lib/connection.ts";
+import { FrameWriter } from "../lib/frame/encoder.ts";
 import type { HeaderField } from "../lib/events.ts";
 
 /** What h2load sends for `GET /`. */
@@ -83,6 +84,7 @@ class Pair {
         server.sendData(event.streamId, BODY, { endStream: true });
       }
     }
+    FrameWriter.recycle(bytes);
   }
 
   #toClient(): void {
@@ -104,6 +106,7 @@ class Pair {
           break;
       }
     }
+    FrameWriter.recycle(bytes);
   }
 }
 

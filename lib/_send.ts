@@ -145,8 +145,8 @@ export function sendHeaders(
     });
   }
   const block = fields.sensitive === undefined
-    ? core.encoder.encode(fields.fields)
-    : core.encoder.encode(fields.fields, fields.sensitive);
+    ? core.encoder.encodeView(fields.fields)
+    : core.encoder.encodeView(fields.fields, fields.sensitive);
   if (stream === undefined) {
     stream = core.newStream(streamId);
     core.highestOutbound = streamId;
@@ -254,8 +254,8 @@ export function pushStream(
     isPushPromise: true,
   }, options.sensitive);
   const block = fields.sensitive === undefined
-    ? core.encoder.encode(fields.fields)
-    : core.encoder.encode(fields.fields, fields.sensitive);
+    ? core.encoder.encodeView(fields.fields)
+    : core.encoder.encodeView(fields.fields, fields.sensitive);
   core.advance(parent, StreamInput.SEND_PUSH_PROMISE);
   const promised = core.newStream(promisedStreamId);
   core.advance(promised, StreamInput.SEND_PROMISE);

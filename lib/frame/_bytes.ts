@@ -139,6 +139,7 @@ export function recycleOutput(bytes: Uint8Array): boolean {
   const lease = lentViews.get(bytes);
   if (lease === undefined) return false;
   lentViews.delete(bytes);
+  lease.sink.recycles = true;
   if (--lease.outstanding > 0) return true;
   if (!lease.retired) {
     lease.sink.reclaim(lease);
@@ -157,7 +158,8 @@ export function recycleOutput(bytes: Uint8Array): boolean {
  * Bytes `[start, end)` of `bytes` are queued. `take()` hands out either a
  * copy (small control-only output: the buffer is then reused, no allocation
  * per frame) or a view of the buffer (anything carrying DATA payload, so the
- * payload is copied exactly once, by `reserve` + the caller's `set`). Once a
+ * payload is copied exactly once, by `reserve` + the caller's `set`; and
+ * every output once the caller has shown it recycles views). Once a
  * view is handed out the region before `start` belongs to the caller and is
  * never written again — until every lent view comes back through
  * {@link recycleOutput}: writing continues after `end`, and when that runs
@@ -172,6 +174,12 @@ export class ByteSink {
   #lease: Lease | undefined = undefined;
   /** Queued bytes include DATA payload (never copied out a second time). */
   #hasPayload = false;
+  /**
+   * The caller hands lent views back: `take()` then lends every output, as a
+   * view costs far less than a fresh copy (tens of nanoseconds against
+   * hundreds for a new `ArrayBuffer`) and its buffer comes back for reuse.
+   */
+  recycles = false;
 
   /**
    * Creates an empty sink.
@@ -271,7 +279,7 @@ export class ByteSink {
     if (n === 0) return new Uint8Array(0);
     const start = this.#start;
     let out: Uint8Array<ArrayBuffer>;
-    if (!this.#hasPayload && n <= SMALL_OUTPUT) {
+    if (!this.recycles && !this.#hasPayload && n <= SMALL_OUTPUT) {
       out = this.bytes.slice(start, start + n);
     } else {
       out = this.bytes.subarray(start, start + n);

@@ -86,7 +86,11 @@ export class FrameWriter {
    * writer that lent it, or by any writer through a small process-wide pool
    * (at most 4 MiB). Works for the output of any `FrameWriter`, including the
    * one inside an `H2Connection` (`dataToSend()` returns `take()`'s bytes).
-   * Optional: bytes never handed back are simply garbage-collected. Anything
+   * Optional: bytes never handed back are simply garbage-collected. Once a
+   * writer's output has come back this way, `take()` lends views for small
+   * control-only output too (before that it returns copies of it, so a
+   * caller that never recycles does not make the writer allocate a buffer per
+   * frame). Anything
    * that is not a lent view still out (a copy, a foreign array, bytes already
    * handed back) is ignored.
    *

@@ -139,6 +139,40 @@ export class HpackEncoder {
    * @throws {TypeError} If a name or value has a char code above 255.
    */
   encode(fields: Iterable<HeaderField>, options: HpackEncodeOptions = {}): Uint8Array<ArrayBuffer> {
+    const length = this.#encodeToBuffer(fields, options); // may replace #buffer
+    return this.#buffer.slice(0, length);
+  }
+
+  /**
+   * As {@link HpackEncoder.encode}, but returns a view of the encoder's own
+   * buffer instead of a copy: valid only until the next call, for callers
+   * that copy the block straight into a frame (a fresh `ArrayBuffer` per
+   * block costs more than encoding a small one).
+   *
+   * @param fields `[name, value]` pairs of byte strings.
+   * @param options Per-block Huffman choice and never-indexed names.
+   * @returns The block, overwritten by the next `encode`/`encodeView`.
+   * @throws {TypeError} If a name or value has a char code above 255.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { HpackEncoder } from "./encoder.ts";
+   * const encoder = new HpackEncoder();
+   * const view = encoder.encodeView([[":status", "200"]]);
+   * assert.deepEqual([...view], [0x88]);
+   * ```
+   */
+  encodeView(
+    fields: Iterable<HeaderField>,
+    options: HpackEncodeOptions = {},
+  ): Uint8Array<ArrayBuffer> {
+    const length = this.#encodeToBuffer(fields, options); // may replace #buffer
+    return this.#buffer.subarray(0, length);
+  }
+
+  /** Encodes into `#buffer` from offset 0 and returns the block's length. */
+  #encodeToBuffer(fields: Iterable<HeaderField>, options: HpackEncodeOptions): number {
     const huffman = options.huffman ?? this.#huffman;
     const sensitive = options.sensitive === undefined || options.sensitive instanceof Set
       ? options.sensitive as ReadonlySet<string> | undefined
@@ -157,7 +191,7 @@ export class HpackEncoder {
       this.#pendingMin = 0;
       throw error;
     }
-    return this.#buffer.slice(0, pos);
+    return pos;
   }
 
   #encodeFields(
