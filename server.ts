@@ -178,9 +178,10 @@ function sendBytes(connection: H2StreamsConnection, streamId: number, path: stri
 }
 
 async function echoSize(connection: H2StreamsConnection, streamId: number): Promise<void> {
-  let received = 0;
+  let received: number;
   try {
-    for await (const chunk of connection.requestBody(streamId)) received += chunk.length;
+    // Counted as it arrives, never kept: the read buffers are reused.
+    received = await connection.drainBody(streamId);
   } catch {
     return; // the stream was reset: nobody to answer
   }
@@ -425,14 +426,8 @@ function http1Response(status: string, body: Uint8Array, extra = ""): Uint8Array
 }
 
 const DONE: ReadableStreamReadResult<Uint8Array> = { done: true };
-/** The smallest read buffer: what every idle connection parks in its pending read. */
-const MIN_READ = 1_024;
-/**
- * The largest read buffer. 64 KiB was tried for 1 MiB uploads and measured
- * slower under the harness (W5 median 904 vs 1,059 MB/s, 6 runs each,
- * docs/perf.md), so reads grow to 256 KiB.
- */
-const MAX_READ = 262_144;
+/** What {@link sniff} reads at a time (the adapter sizes its own reads). */
+const SNIFF_READ = 1_024;
 
 /**
  * The socket as the adapter's transport, without Web Streams: `getReader()`
@@ -442,10 +437,10 @@ const MAX_READ = 262_144;
  * `ReadableStream`/`WritableStream` wrappers this saves a pull promise and
  * the stream queues per read and per write, and a few KiB per connection.
  *
- * - Reads: the buffer adapts to the traffic, 1 KiB while a connection idles
- *   (Deno's own `conn.readable` parks 64 KiB in every pending read), doubling
- *   up to 256 KiB while reads fill it. Each read gets a fresh buffer: the
- *   engine may keep views of it (queued DATA).
+ * - Reads: as a BYOB reader, into the buffer the adapter passes (it sizes
+ *   it to the traffic and reuses it while nothing received from it is kept;
+ *   lib/_streams_read.ts); unlike a standard BYOB read the buffer is not
+ *   transferred. Without a buffer (sniffing), into a fresh small one.
  * - Writes: all of the chunk, then the chunk goes back to the engine's
  *   output buffer (`FrameWriter.recycle`), so bulk sends reuse two buffers
  *   instead of allocating one per write.
@@ -454,7 +449,6 @@ const MAX_READ = 262_144;
  */
 class SocketTransport {
   readonly conn: Deno.Conn;
-  #size = MIN_READ;
   #cancelled = false;
 
   constructor(conn: Deno.Conn) {
@@ -466,6 +460,7 @@ class SocketTransport {
     return { readable: this, writable: this } as unknown as H2Transport;
   }
 
+  /** Also for `{ mode: "byob" }`: {@link read} takes the view to fill. */
   getReader(): this {
     return this;
   }
@@ -474,15 +469,12 @@ class SocketTransport {
     return this;
   }
 
-  async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+  async read(view?: Uint8Array): Promise<ReadableStreamReadResult<Uint8Array>> {
     if (this.#cancelled) return DONE;
-    const size = this.#size;
-    const buffer = new Uint8Array(size);
+    const buffer = view ?? new Uint8Array(SNIFF_READ);
     const n = await this.conn.read(buffer);
     if (n === null || this.#cancelled) return DONE;
-    if (n === size) this.#size = Math.min(size * 2, MAX_READ);
-    else if (n < size >>> 2) this.#size = Math.max(size >>> 1, MIN_READ);
-    return { done: false, value: n === size ? buffer : buffer.subarray(0, n) };
+    return { done: false, value: n === buffer.length ? buffer : buffer.subarray(0, n) };
   }
 
   cancel(): Promise<void> {

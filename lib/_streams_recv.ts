@@ -30,6 +30,10 @@ export interface Inbound {
    */
   discarding: number | undefined;
   wake: (() => void) | undefined;
+  /** Set by `drain`: the body is counted and acknowledged as it comes, never kept. */
+  drain:
+    | { octets: number; resolve(octets: number): void; reject(reason: unknown): void }
+    | undefined;
 }
 
 /** What the receiver needs from the connection that owns it. */
@@ -61,16 +65,7 @@ export class Receiver {
 
   /** The body of a stream as a `ReadableStream` (see `requestBody`). */
   body(streamId: number): ReadableStream<Uint8Array> {
-    const inbound = this.streams.get(streamId);
-    if (inbound === undefined) {
-      throw new TypeError(`Cannot read the body of stream "${streamId}": it is unknown or gone`);
-    }
-    if (inbound.taken || inbound.discarding !== undefined) {
-      throw new TypeError(
-        `Cannot read the body of stream "${streamId}": it was taken already or the response is sent`,
-      );
-    }
-    inbound.taken = true;
+    const inbound = this.#take(streamId);
     return new ReadableStream<Uint8Array>({
       pull: (controller) => {
         if (this.#deliver(streamId, inbound, controller)) return;
@@ -82,7 +77,43 @@ export class Receiver {
     }, { highWaterMark: 0 });
   }
 
-  recvData(streamId: number, data: Uint8Array, flowControlledLength: number): void {
+  /**
+   * The body of a stream, counted and dropped as it arrives (see
+   * `drainBody`): resolves with its length once it ends.
+   */
+  drain(streamId: number): Promise<number> {
+    const inbound = this.#take(streamId);
+    return new Promise<number>((resolve, reject) => {
+      inbound.drain = { octets: 0, resolve, reject };
+      for (const item of inbound.queue) inbound.drain.octets += item.data.length;
+      this.#dropQueue(streamId, inbound);
+      this.#host.scheduleFlush();
+      this.#settleDrain(streamId, inbound);
+    });
+  }
+
+  /** Marks a body as taken by its one reader. */
+  #take(streamId: number): Inbound {
+    const inbound = this.streams.get(streamId);
+    if (inbound === undefined) {
+      throw new TypeError(`Cannot read the body of stream "${streamId}": it is unknown or gone`);
+    }
+    if (inbound.taken || inbound.discarding !== undefined) {
+      throw new TypeError(
+        `Cannot read the body of stream "${streamId}": it was taken already or the response is sent`,
+      );
+    }
+    inbound.taken = true;
+    return inbound;
+  }
+
+  /**
+   * Takes a DATA payload for its stream's body.
+   *
+   * @returns Whether `data` itself was kept (queued as a view, so the buffer
+   *   behind it must not be written again).
+   */
+  recvData(streamId: number, data: Uint8Array, flowControlledLength: number): boolean {
     const inbound = this.streams.get(streamId);
     if (inbound === undefined || inbound.ended || inbound.discarding !== undefined) {
       // Nobody will read it (body cancelled, unknown, or answered already): give the window back.
@@ -91,11 +122,16 @@ export class Receiver {
         inbound.discarding -= flowControlledLength;
         if (inbound.discarding < 0) this.discard(streamId, inbound, ErrorCode.NO_ERROR);
       }
-      return;
+      return false;
+    }
+    if (inbound.drain !== undefined) {
+      inbound.drain.octets += data.length;
+      this.#ack(flowControlledLength, streamId);
+      return false;
     }
     // Padding (§6.1) is never delivered, so it is acknowledged at once.
     if (flowControlledLength > data.length) this.#ack(flowControlledLength - data.length, streamId);
-    if (data.length === 0) return;
+    if (data.length === 0) return false;
     // The payload is a view of the received chunk (or of a fresh buffer the decoder made for a
     // split frame); neither is reused, so it is queued as is. A queued view keeps its whole
     // buffer alive, though: past PIN_BUDGET of such buffers per connection, small frames are
@@ -105,6 +141,7 @@ export class Receiver {
     this.#pinned += pinned;
     inbound.queue.push({ data: pinned > 0 ? data : data.slice(), ack: data.length, pinned });
     wake(inbound);
+    return pinned > 0;
   }
 
   endInbound(streamId: number): void {
@@ -112,7 +149,22 @@ export class Receiver {
     if (inbound === undefined) return;
     inbound.ended = true;
     if (inbound.discarding !== undefined) this.streams.delete(streamId);
+    this.#settleDrain(streamId, inbound);
     wake(inbound);
+  }
+
+  /** A drained body that has ended (or failed) settles its promise. */
+  #settleDrain(streamId: number, inbound: Inbound): void {
+    const drain = inbound.drain;
+    if (drain === undefined) return;
+    if (inbound.failure !== undefined) {
+      inbound.drain = undefined;
+      drain.reject(inbound.failure);
+    } else if (inbound.ended) {
+      inbound.drain = undefined;
+      this.streams.delete(streamId);
+      drain.resolve(drain.octets);
+    }
   }
 
   /** Fails a stream's received body. */
@@ -124,6 +176,7 @@ export class Receiver {
       this.#dropQueue(streamId, inbound);
       if (inbound.taken) {
         inbound.failure = reason;
+        this.#settleDrain(streamId, inbound);
         wake(inbound);
       }
     }
@@ -224,6 +277,7 @@ function newInbound(isRequest: boolean, ended: boolean): Inbound {
     isRequest,
     discarding: undefined,
     wake: undefined,
+    drain: undefined,
   };
 }
 

@@ -42,6 +42,7 @@
 import type { H2Connection, H2ConnectionOptions } from "./connection.ts";
 import { ErrorCode, H2Error, NoSuchStreamError } from "./errors.ts";
 import type { H2Event, HeaderField } from "./events.ts";
+import { ChunkReader } from "./_streams_read.ts";
 import { Receiver } from "./_streams_recv.ts";
 import { initiate } from "./_streams_init.ts";
 import { Sender } from "./_streams_send.ts";
@@ -180,7 +181,9 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   /** Resolves once the transport is closed (never rejects; see {@link error}). */
   readonly closed: Promise<void>;
 
-  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #reader: ChunkReader;
+  /** A view of the chunk being received was kept (queued body data, event bytes). */
+  #chunkKept = false;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #onEvent: ((event: H2Event) => void) | undefined;
   #maxOutbound: number;
@@ -220,7 +223,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
    */
   constructor(connection: H2Connection, transport: H2Transport, options: H2StreamsOptions = {}) {
     this.connection = connection;
-    this.#reader = transport.readable.getReader();
+    this.#reader = new ChunkReader(transport.readable);
     this.#writer = transport.writable.getWriter();
     this.#onEvent = options.onEvent;
     this.#maxOutbound = options.maxOutboundBuffer ?? 524_288;
@@ -391,6 +394,48 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   }
 
   /**
+   * Reads the body of a received request (or, client side, response) to its
+   * end without keeping it: each DATA frame is counted and acknowledged as it
+   * arrives, and the read buffer it came in is reused. For bodies that only
+   * need to be measured, checked against a limit by length, or thrown away
+   * while the stream still finishes normally.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { H2StreamsConnection } from "./web_streams.ts";
+   *
+   * const up = new TransformStream<Uint8Array, Uint8Array>();
+   * const down = new TransformStream<Uint8Array, Uint8Array>();
+   * const server = H2StreamsConnection.server({ readable: up.readable, writable: down.writable }, {
+   *   onEvent(event) {
+   *     if (event.type !== "RequestReceived") return;
+   *     void server.drainBody(event.streamId).then((octets) =>
+   *       server.respond(event.streamId, [[":status", "200"]], new TextEncoder().encode(`${octets}`))
+   *     );
+   *   },
+   * });
+   * const client = H2StreamsConnection.client({ readable: down.readable, writable: up.writable });
+   * const { streamId } = client.request([
+   *   [":method", "POST"], [":scheme", "http"], [":authority", "example"], [":path", "/"],
+   * ], new Uint8Array(100_000));
+   * for await (const event of client) {
+   *   if (event.type === "ResponseReceived") break;
+   * }
+   * assert.equal(await new Response(client.responseBody(streamId)).text(), "100000");
+   * await client.close();
+   * ```
+   *
+   * @param streamId A stream announced by `RequestReceived` (or opened with {@link request}).
+   * @returns The body's length in octets (padding excluded), once it ends.
+   *   Rejects with a {@link StreamResetError} if the stream is reset first.
+   * @throws {TypeError} If the body was taken already or the stream is gone.
+   */
+  drainBody(streamId: number): Promise<number> {
+    return this.#receiver.drain(streamId);
+  }
+
+  /**
    * Client side: the body of a response, like {@link requestBody}.
    *
    * @param streamId A stream opened with {@link request}.
@@ -492,7 +537,9 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         if (this.#closing) break;
         const { value, done } = await this.#reader.read();
         if (done) break;
+        this.#chunkKept = false;
         this.#receive(value);
+        if (!this.#chunkKept) this.#reader.release();
       }
     } catch (error) {
       // The transport failed (reset, closed under us): nothing can be flushed.
@@ -562,8 +609,14 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #dispatch(event: H2Event): void {
     switch (event.type) {
       case "DataReceived":
-        this.#receiver.recvData(event.streamId, event.data, event.flowControlledLength);
+        if (this.#receiver.recvData(event.streamId, event.data, event.flowControlledLength)) {
+          this.#chunkKept = true;
+        }
         return; // surfaced through the body streams only
+      case "PingReceived":
+      case "PingAckReceived":
+        this.#chunkKept = true; // its bytes may be a view of the chunk
+        break;
       case "RequestReceived":
         this.#receiver.open(event.streamId, true, event.streamEnded !== undefined);
         break;
@@ -585,6 +638,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         );
         break;
       case "ConnectionTerminated":
+        this.#chunkKept = true; // its debug data may be a view of the chunk
         this.#recvGoAway(event.errorCode, event.lastStreamId);
         break;
     }
