@@ -64,7 +64,6 @@ export {
 export { FrameDecoder, type FrameDecoderOptions } from "./lib/frame/decoder.ts";
 export { encodeFrame, FrameWriter } from "./lib/frame/encoder.ts";
 export {
-  assertByteString,
   extractMethod,
   extractStatus,
   type FieldValidationFlags,

@@ -314,3 +314,43 @@ export class OversizedHeaderListError extends HpackError {
     this.fieldCount = sizes.fieldCount;
   }
 }
+
+/**
+ * The `TypeError` for a string that is not a byte string: HTTP/2 carries
+ * octets, so every char code must be 0–255 (as Fetch's ByteString).
+ *
+ * @param what What the string is, for the message (e.g. `"Header name"`).
+ * @param value The string.
+ * @param index Position of the first char code above 255.
+ * @returns The error to throw.
+ */
+export function byteStringError(what: string, value: string, index: number): TypeError {
+  const shown = JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+  return new TypeError(
+    `${what} ${shown} is not a byte string: character code "${
+      value.charCodeAt(index)
+    }" at index "${index}" is above 255`,
+  );
+}
+
+/**
+ * Checks that a string is a byte string (every char code 0–255), as Fetch's
+ * ByteString; HTTP/2 fields are octets.
+ *
+ * @param value The string to check.
+ * @param what What the string is, for the message (e.g. `"Header name"`).
+ * @throws {TypeError} When a char code is above 255.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { assertByteString } from "./errors.ts";
+ * assertByteString("caf\xe9", "Header value");
+ * assert.throws(() => assertByteString("\u20ac", "Header value"), TypeError);
+ * ```
+ */
+export function assertByteString(value: string, what: string): void {
+  for (let i = 0; i < value.length; i++) {
+    if (value.charCodeAt(i) > 0xff) throw byteStringError(what, value, i);
+  }
+}

@@ -22,7 +22,7 @@
  * @module
  */
 
-import { ProtocolError } from "./errors.ts";
+import { assertByteString, ProtocolError } from "./errors.ts";
 import type { HeaderField } from "./events.ts";
 
 /** Which kind of header block is being validated (python h2's `HeaderValidationFlags`). */
@@ -137,14 +137,6 @@ function show(value: string): string {
 
 function fail(detail: string, message: string): never {
   throw new ProtocolError(message, { detail });
-}
-
-/** The first index of a char code above 0xff, or -1. */
-function findWideChar(value: string): number {
-  for (let i = 0; i < value.length; i++) {
-    if (value.charCodeAt(i) > 0xff) return i;
-  }
-  return -1;
 }
 
 function failName(name: string, outbound: boolean): never {
@@ -664,33 +656,6 @@ export function normalizeOutboundHeaders(
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-/**
- * Checks that a string is a byte string (every char code 0–255), as Fetch's
- * ByteString; HTTP/2 fields are octets.
- *
- * @param value The string to check.
- * @param what What the string is, for the message (e.g. `"Header name"`).
- * @throws {TypeError} When a char code is above 255.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { assertByteString } from "./fields.ts";
- * assertByteString("caf\xe9", "Header value");
- * assert.throws(() => assertByteString("\u20ac", "Header value"), TypeError);
- * ```
- */
-export function assertByteString(value: string, what: string): void {
-  const index = findWideChar(value);
-  if (index >= 0) {
-    throw new TypeError(
-      `${what} ${show(value)} is not a byte string: character code "${
-        value.charCodeAt(index)
-      }" at index "${index}" is above 255`,
-    );
-  }
-}
 
 /**
  * Reads the `content-length` of a header block (RFC 9110 §8.6, RFC 9113

@@ -1,9 +1,8 @@
 // RFC 9113 §8.2, §8.2.1, §8.2.2, §8.2.3, §8.3, §8.5 and RFC 8441 §4: header field validation.
 import assert from "node:assert/strict";
-import { ErrorCode, ProtocolError } from "../lib/errors.ts";
+import { assertByteString, ErrorCode, ProtocolError } from "../lib/errors.ts";
 import type { HeaderField } from "../lib/events.ts";
 import {
-  assertByteString,
   extractMethod,
   extractStatus,
   type FieldValidationFlags,

@@ -51,22 +51,6 @@ export function bytesToByteString(bytes: Uint8Array): string {
   return out;
 }
 
-/**
- * Checks that `value` is a byte string (every char code 0–255).
- *
- * @throws {TypeError} When a char code is above 255.
- */
-export function assertByteString(value: string, what: string): void {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code > 255) {
-      throw new TypeError(
-        `Cannot encode ${what}: char code "${code}" at index "${i}" is not a byte`,
-      );
-    }
-  }
-}
-
 /** Writes a byte string (checked with `assertByteString` first) at `offset`. */
 export function writeByteString(target: Uint8Array, offset: number, value: string): void {
   for (let i = 0; i < value.length; i++) target[offset + i] = value.charCodeAt(i);

@@ -9,13 +9,8 @@
  */
 
 import { FrameType } from "../constants.ts";
-import {
-  assertByteString,
-  type ByteSink,
-  bytesToByteString,
-  writeByteString,
-  writeUint16,
-} from "./_bytes.ts";
+import { assertByteString } from "../errors.ts";
+import { type ByteSink, bytesToByteString, writeByteString, writeUint16 } from "./_bytes.ts";
 import { assertPayloadLength, writeFrameHeader } from "./header.ts";
 import type { OriginFrame, UnknownFrame } from "./types.ts";
 

@@ -8,9 +8,8 @@
  */
 
 import { FrameType } from "../constants.ts";
-import { FrameDataMissingError, ProtocolError } from "../errors.ts";
+import { assertByteString, FrameDataMissingError, ProtocolError } from "../errors.ts";
 import {
-  assertByteString,
   type ByteSink,
   bytesToByteString,
   readUint31,

@@ -21,7 +21,8 @@
 
 import type { HeaderField } from "../events.ts";
 import { DynamicTable, ENTRY_OVERHEAD } from "./dynamic_table.ts";
-import { huffmanEncodeInto, nonByteString } from "./huffman.ts";
+import { byteStringError } from "../errors.ts";
+import { huffmanEncodeInto } from "./huffman.ts";
 import { HUFFMAN_LENGTHS } from "./_huffman_table.ts";
 import { writeInteger } from "./integer.ts";
 import { STATIC_FIELD_INDEX, STATIC_NAME_INDEX, STATIC_TABLE_LENGTH } from "./static_table.ts";
@@ -293,7 +294,7 @@ function writeString(out: Uint8Array, pos: number, value: string, huffman: boole
   let bits = 0;
   for (let i = 0; i < length; i++) {
     const c = value.charCodeAt(i);
-    if (c > 255) throw nonByteString(value, i);
+    if (c > 255) throw byteStringError("Header field", value, i);
     bits += HUFFMAN_LENGTHS[c]!;
   }
   const coded = (bits + 7) >>> 3;

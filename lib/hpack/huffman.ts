@@ -11,7 +11,7 @@
  * @module
  */
 
-import { HpackDecodingError } from "../errors.ts";
+import { byteStringError, HpackDecodingError } from "../errors.ts";
 import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from "./_huffman_table.ts";
 
 const EOS = 256;
@@ -190,7 +190,7 @@ export function huffmanEncodedLength(value: string): number {
   let bits = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c > 255) throw nonByteString(value, i);
+    if (c > 255) throw byteStringError("HPACK string", value, i);
     bits += HUFFMAN_LENGTHS[c]!;
   }
   return (bits + 7) >>> 3;
@@ -258,18 +258,4 @@ export function huffmanEncode(value: string): Uint8Array {
   const out = new Uint8Array(huffmanEncodedLength(value));
   huffmanEncodeInto(value, out, 0);
   return out;
-}
-
-/**
- * The TypeError for a string that is not a byte string.
- *
- * @param value The string.
- * @param index Position of the first char code above 255.
- * @returns The error to throw.
- */
-export function nonByteString(value: string, index: number): TypeError {
-  const code = value.charCodeAt(index).toString(16);
-  return new TypeError(
-    `Cannot encode "${value.slice(0, 40)}": char code 0x${code} at ${index} is above 0xff`,
-  );
 }
