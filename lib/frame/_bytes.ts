@@ -79,14 +79,18 @@ const POOL_MAX_BYTES = 4_194_304;
 interface Lease {
   sink: ByteSink;
   buffer: Uint8Array<ArrayBuffer>;
-  /** Views handed out by `take()` and not yet returned. */
-  outstanding: number;
+  /** Views handed out by `take()` and not yet returned (usually one or two). */
+  readonly views: Uint8Array[];
   /** The sink moved on to another buffer. */
   retired: boolean;
 }
 
-/** Every lent view that may still be returned, with its buffer's lease. */
-const lentViews = new WeakMap<Uint8Array, Lease>();
+/**
+ * The lease of every buffer that has lent views, by its `ArrayBuffer`. Set
+ * once per buffer and sink, not per view: a lease is reused each time its
+ * sink lends from the same buffer again.
+ */
+const leases = new WeakMap<ArrayBufferLike, Lease>();
 /** Returned buffers no sink uses, ready for `#grow` (any sink). */
 const pool: Uint8Array<ArrayBuffer>[] = [];
 let pooledBytes = 0;
@@ -120,11 +124,15 @@ function allocate(capacity: number): Uint8Array<ArrayBuffer> {
  * @returns Whether `bytes` was a lent view still out.
  */
 export function recycleOutput(bytes: Uint8Array): boolean {
-  const lease = lentViews.get(bytes);
+  const lease = leases.get(bytes.buffer);
   if (lease === undefined) return false;
-  lentViews.delete(bytes);
+  const views = lease.views;
+  const index = views.indexOf(bytes);
+  if (index < 0) return false;
+  views[index] = views[views.length - 1]!;
+  views.pop();
   lease.sink.recycles = true;
-  if (--lease.outstanding > 0) return true;
+  if (views.length > 0) return true;
   if (!lease.retired) {
     lease.sink.reclaim(lease);
   } else if (lease.buffer.length >= POOL_MIN_BUFFER) {
@@ -269,11 +277,14 @@ export class ByteSink {
       out = this.bytes.subarray(start, start + n);
       let lease = this.#lease;
       if (lease === undefined) {
-        lease = { sink: this, buffer: this.bytes, outstanding: 0, retired: false };
+        lease = leases.get(out.buffer);
+        if (lease === undefined || lease.sink !== this || lease.retired) {
+          lease = { sink: this, buffer: this.bytes, views: [], retired: false };
+          leases.set(out.buffer, lease);
+        }
         this.#lease = lease;
       }
-      lease.outstanding++;
-      lentViews.set(out, lease);
+      lease.views.push(out);
     }
     this.#start = start + n;
     if (this.#start === this.#end) {
