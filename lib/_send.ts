@@ -192,7 +192,10 @@ export function sendData(
   if (stream.peek(StreamInput.SEND_DATA) === undefined) throw stateError(stream, "DATA");
   const size = padLength === undefined ? data.length : data.length + padLength + 1;
   const window = Math.min(core.outboundWindow, stream.outboundWindow);
-  if (size > 0 && size > window) {
+  // RFC 9113 §6.9.2: while a window is negative (a smaller SETTINGS_INITIAL_WINDOW_SIZE), "the
+  // sender MUST NOT send new flow-controlled frames until it receives WINDOW_UPDATE frames that
+  // cause the flow-control window to become positive" — an empty DATA frame included.
+  if (size > window) {
     throw new FlowControlError(
       `Cannot send "${size}" octets on stream "${streamId}": flow-control window is "${window}"`,
       { detail: "window_exceeded" },

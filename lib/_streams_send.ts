@@ -225,6 +225,8 @@ export class Sender {
         return true;
       }
       if (out.ended) {
+        // An empty DATA frame ends the stream: it waits while the window is negative (§6.9.2).
+        if (out.trailers === undefined && conn.localFlowControlWindow(id) < 0) return false;
         if (out.trailers !== undefined) {
           conn.sendHeaders(id, [...out.trailers], {
             endStream: true,

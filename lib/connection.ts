@@ -21,6 +21,7 @@
 import { CONNECTION_PREFACE, MAX_STREAM_ID, MAX_WINDOW_SIZE, SettingCode } from "./constants.ts";
 import {
   ErrorCode,
+  FlowControlError,
   H2Error,
   NoAvailableStreamIdError,
   NoSuchStreamError,
@@ -401,8 +402,10 @@ export class H2Connection {
   /**
    * Sends one DATA frame. Like python h2 it never splits or buffers: check
    * `localFlowControlWindow(streamId)` and `maxOutboundFrameSize` first.
-   * An empty DATA frame is allowed even when the window is 0 or negative
-   * (python h2 4.4): it consumes no window, and `endStream` needs it.
+   * An empty DATA frame is allowed when the window is 0 (as in python h2
+   * 4.4: it consumes no window), but not while it is negative: RFC 9113
+   * §6.9.2 forbids any flow-controlled frame until a WINDOW_UPDATE makes it
+   * positive again (python h2 sends it).
    *
    * @param streamId The stream.
    * @param data The payload.
@@ -421,6 +424,8 @@ export class H2Connection {
    * Ends our side of a stream with an empty DATA frame carrying END_STREAM.
    *
    * @param streamId The stream.
+   * @throws {FlowControlError} While the stream's window is negative (RFC 9113
+   *   §6.9.2; see {@link H2Connection.sendData}): wait for `WindowUpdated`.
    * @throws {NoSuchStreamError|StreamClosedError} Unknown or closed stream.
    * @throws {ProtocolError} Already half-closed (local).
    */
@@ -430,6 +435,14 @@ export class H2Connection {
     const stream = streamOf(this.#core, streamId);
     if (stream.peek(StreamInput.SEND_END_STREAM) === undefined) {
       throw stateError(stream, "END_STREAM");
+    }
+    // The empty DATA frame is flow-controlled: not while a window is negative (RFC 9113 §6.9.2).
+    const window = this.localFlowControlWindow(streamId);
+    if (window < 0) {
+      throw new FlowControlError(
+        `Cannot end stream "${streamId}" with DATA: its flow-control window is "${window}"`,
+        { detail: "window_exceeded" },
+      );
     }
     this.#core.advance(stream, StreamInput.SEND_END_STREAM);
     this.#core.writer.data(streamId, EMPTY, { endStream: true });

@@ -612,3 +612,82 @@ Deno.test(
     await server.closed;
   }, 10_000),
 );
+
+Deno.test(
+  "H2StreamsConnection holds back END_STREAM while a stream window is negative (RFC 9113 §6.9.2)",
+  bounded(async () => {
+    // RFC 9113 §6.9.2: after a smaller SETTINGS_INITIAL_WINDOW_SIZE "the sender MUST NOT send new
+    // flow-controlled frames until it receives WINDOW_UPDATE frames that cause the flow-control
+    // window to become positive" — the empty DATA frame carrying END_STREAM included.
+    const toServer = new TransformStream<Uint8Array, Uint8Array>();
+    const fromServer = new TransformStream<Uint8Array, Uint8Array>();
+    let finishBody!: () => void;
+    const server: H2StreamsConnection = H2StreamsConnection.server(
+      { readable: toServer.readable, writable: fromServer.writable },
+      {
+        onEvent(event) {
+          if (event.type !== "RequestReceived") return;
+          void server.respond(
+            event.streamId,
+            [[":status", "200"]],
+            new ReadableStream<Uint8Array>({
+              start(controller) {
+                controller.enqueue(new Uint8Array(100).fill(7));
+                finishBody = () => controller.close();
+              },
+            }),
+          );
+        },
+      },
+    );
+    const writer = toServer.writable.getWriter();
+    const reader = fromServer.readable.getReader();
+    const frames_: { type: number; flags: number; streamId: number; length: number }[] = [];
+    const pump = (async () => {
+      let pending = new Uint8Array(0);
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        const joined = new Uint8Array(pending.length + value.length);
+        joined.set(pending);
+        joined.set(value, pending.length);
+        let at = 0;
+        while (joined.length - at >= 9) {
+          const length = (joined[at]! << 16) | (joined[at + 1]! << 8) | joined[at + 2]!;
+          if (joined.length - at < 9 + length) break;
+          const streamId = new DataView(joined.buffer, at + 5, 4).getUint32(0) & 0x7fff_ffff;
+          frames_.push({ type: joined[at + 3]!, flags: joined[at + 4]!, streamId, length });
+          at += 9 + length;
+        }
+        pending = joined.slice(at);
+      }
+    })();
+    const dataOn1 = () => frames_.filter((f) => f.type === 0x0 && f.streamId === 1);
+    await writer.write(
+      frames.raw(
+        frames.preface(),
+        frames.settings().initialWindowSize(100),
+        frames.headers(1).request("GET", "/").endStream(),
+      ).toBytes(),
+    );
+    await waitFor(() => dataOn1().length === 1, "the 100-octet DATA frame");
+    assert.equal(dataOn1()[0]!.length, 100);
+    // The window drops to 100 - 100 + (50 - 100) = -50; then the body ends.
+    await writer.write(frames.settings().initialWindowSize(50).toBytes());
+    await waitFor(() => server.connection.localFlowControlWindow(1) === -50, "the new window");
+    finishBody();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(dataOn1().length, 1, "no END_STREAM while the window is negative");
+    await writer.write(frames.windowUpdate(1, 49).toBytes()); // -1: still negative
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(dataOn1().length, 1, "no END_STREAM while the window is negative");
+    await writer.write(frames.windowUpdate(1, 1).toBytes()); // 0: an empty frame fits
+    await waitFor(() => dataOn1().length === 2, "the END_STREAM");
+    const last = dataOn1()[1]!;
+    assert.equal(last.length, 0);
+    assert.equal(last.flags & 0x1, 0x1, "END_STREAM");
+    await server.close();
+    await writer.close().catch(() => {});
+    await pump;
+  }),
+);

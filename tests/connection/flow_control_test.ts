@@ -86,7 +86,19 @@ Deno.test("H2Connection tracks a stream window made negative by a smaller INITIA
       peer.expect(frames.settingsAck());
       assert.equal(peer.conn.localFlowControlWindow(1), -50);
       assert.throws(() => peer.conn.sendData(1, new Uint8Array(1)), isError("FlowControlError"));
-      peer.send(frames.windowUpdate(1, 60));
+      // "MUST NOT send new flow-controlled frames until [...] positive": an empty DATA neither.
+      assert.throws(
+        () => peer.conn.sendData(1, new Uint8Array(0), { endStream: true }),
+        isError("FlowControlError"),
+      );
+      assert.throws(() => peer.conn.endStream(1), isError("FlowControlError"));
+      peer.expectIdle();
+      peer.send(frames.windowUpdate(1, 50));
+      assert.equal(peer.conn.localFlowControlWindow(1), 0);
+      // At zero an empty DATA frame exceeds nothing (§6.9.1): it may end the stream.
+      peer.conn.sendData(1, new Uint8Array(0));
+      assert.equal(peer.read().length, 1);
+      peer.send(frames.windowUpdate(1, 10));
       assert.equal(peer.conn.localFlowControlWindow(1), 10);
       peer.send(frames.settings().initialWindowSize(1000));
       peer.expect(frames.settingsAck());
