@@ -10,10 +10,12 @@
  */
 
 const MIN_CAPACITY = 16;
+/** The ring of a window with no id recorded yet (never written: the first `set` replaces it). */
+const NO_RING = new Uint8Array(0);
 
 /** One parity's window of ids: `ring[(id >>> 1) & mask]` holds `closedBy + 1`, 0 = unknown. */
 class Window {
-  ring: Uint8Array = new Uint8Array(0);
+  ring: Uint8Array = NO_RING;
   /** The highest id recorded (0 = none). */
   highest = 0;
   /** The lowest id recorded (0 = none): the ring grows to span from it, up to the limit. */

@@ -80,6 +80,8 @@ export interface H2ConnectionOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/** `core.events` between `receiveData` calls: the last call's events are the caller's alone. */
+const NO_EVENTS: H2Event[] = Object.freeze([]) as unknown as H2Event[];
 
 /**
  * A Sans-IO HTTP/2 connection, client or server side. Feed received bytes
@@ -311,6 +313,8 @@ export class H2Connection {
         });
       core.fail(failure.errorCode);
       throw failure;
+    } finally {
+      core.events = NO_EVENTS;
     }
     return events;
   }

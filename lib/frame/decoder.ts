@@ -243,7 +243,7 @@ export class FrameDecoder {
     const available = chunk.length - pos;
     if (available < FRAME_HEADER_LENGTH) {
       if (available > 0) this.#stash(chunk, pos);
-      return undefined;
+      return this.#drained();
     }
     const length = (chunk[pos]! << 16) | (chunk[pos + 1]! << 8) | chunk[pos + 2]!;
     if (length > this.#maxFrameSize) throw this.#tooLarge(length);
@@ -264,6 +264,16 @@ export class FrameDecoder {
     );
   }
 
+  /**
+   * Lets go of the used-up chunk (an idle connection would otherwise keep its
+   * last read buffer alive) and asks for more input.
+   */
+  #drained(): undefined {
+    this.#chunk = EMPTY;
+    this.#pos = 0;
+    return undefined;
+  }
+
   /** Starts a partial frame with the rest of `chunk` (fewer octets than one frame). */
   #stash(chunk: Uint8Array, pos: number): void {
     const n = chunk.length - pos;
@@ -282,7 +292,7 @@ export class FrameDecoder {
       this.#partial.set(chunk.subarray(this.#pos, this.#pos + n), have);
       this.#pos += n;
       this.#partialLength = have += n;
-      if (have < FRAME_HEADER_LENGTH) return undefined;
+      if (have < FRAME_HEADER_LENGTH) return this.#drained();
     }
     let partial = this.#partial;
     const length = (partial[0]! << 16) | (partial[1]! << 8) | partial[2]!;
@@ -304,7 +314,7 @@ export class FrameDecoder {
     have += n;
     if (have < total) {
       this.#partialLength = have;
-      return undefined;
+      return this.#drained();
     }
     this.#partialLength = 0;
     this.#partial = EMPTY; // the frame's views keep this buffer; never write it again

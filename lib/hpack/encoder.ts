@@ -14,7 +14,10 @@
  *   the table, which would flush it.
  * Strings are Huffman-coded only when that is strictly shorter.
  *
- * The output buffer is reused across calls; `encode` returns a fresh copy.
+ * The output buffer is one scratch buffer shared by every encoder of the
+ * process (blocks are taken synchronously: `encode` returns a fresh copy,
+ * `encodeView` a view valid until the next block), so an idle connection
+ * holds no output buffer.
  *
  * @module
  */
@@ -53,6 +56,16 @@ const NOT_INDEXED: ReadonlySet<string> = new Set([
   "set-cookie",
 ]);
 
+/** The lookup maps of an encoder that has not indexed a field yet (never written). */
+const NO_FIELDS: Map<string, Map<string, number>> = new Map();
+const NO_NAMES: Map<string, number> = new Map();
+
+/**
+ * The output buffer of every encoder: a block is written here and copied out
+ * before the next one starts. It grows for a large block and stays grown.
+ */
+let scratch = new Uint8Array(1024);
+
 function checkTableSize(value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
     throw new RangeError(`Cannot set headerTableSize to "${value}": not in 0..2^32-1`);
@@ -81,11 +94,10 @@ function checkTableSize(value: number): number {
 export class HpackEncoder {
   #table: DynamicTable;
   /** name → value → insertion seq of the newest entry with that pair. */
-  #fieldSeq = new Map<string, Map<string, number>>();
+  #fieldSeq = NO_FIELDS;
   /** name → insertion seq of the newest entry with that name. */
-  #nameSeq = new Map<string, number>();
+  #nameSeq = NO_NAMES;
   #huffman: boolean;
-  #buffer: Uint8Array<ArrayBuffer> = new Uint8Array(1024);
   #headerTableSize: number;
   /** Smallest size set since the last block, if a size update is pending. */
   #pendingMin = -1;
@@ -139,19 +151,19 @@ export class HpackEncoder {
    * @throws {TypeError} If a name or value has a char code above 255.
    */
   encode(fields: Iterable<HeaderField>, options: HpackEncodeOptions = {}): Uint8Array<ArrayBuffer> {
-    const length = this.#encodeToBuffer(fields, options); // may replace #buffer
-    return this.#buffer.slice(0, length);
+    const length = this.#encodeToBuffer(fields, options); // may replace the scratch buffer
+    return scratch.slice(0, length);
   }
 
   /**
-   * As {@link HpackEncoder.encode}, but returns a view of the encoder's own
-   * buffer instead of a copy: valid only until the next call, for callers
-   * that copy the block straight into a frame (a fresh `ArrayBuffer` per
-   * block costs more than encoding a small one).
+   * As {@link HpackEncoder.encode}, but returns a view of the shared output
+   * buffer instead of a copy: valid only until the next call (of any
+   * encoder), for callers that copy the block straight into a frame (a fresh
+   * `ArrayBuffer` per block costs more than encoding a small one).
    *
    * @param fields `[name, value]` pairs of byte strings.
    * @param options Per-block Huffman choice and never-indexed names.
-   * @returns The block, overwritten by the next `encode`/`encodeView`.
+   * @returns The block, overwritten by the next `encode`/`encodeView` of any encoder.
    * @throws {TypeError} If a name or value has a char code above 255.
    *
    * @example
@@ -167,11 +179,11 @@ export class HpackEncoder {
     fields: Iterable<HeaderField>,
     options: HpackEncodeOptions = {},
   ): Uint8Array<ArrayBuffer> {
-    const length = this.#encodeToBuffer(fields, options); // may replace #buffer
-    return this.#buffer.subarray(0, length);
+    const length = this.#encodeToBuffer(fields, options); // may replace the scratch buffer
+    return scratch.subarray(0, length);
   }
 
-  /** Encodes into `#buffer` from offset 0 and returns the block's length. */
+  /** Encodes into the scratch buffer from offset 0 and returns the block's length. */
   #encodeToBuffer(fields: Iterable<HeaderField>, options: HpackEncodeOptions): number {
     const huffman = options.huffman ?? this.#huffman;
     const sensitive = options.sensitive === undefined || options.sensitive instanceof Set
@@ -207,8 +219,8 @@ export class HpackEncoder {
       if (typeof name !== "string" || typeof value !== "string") throw notAString(field);
       // Worst case: 6 octets of index, 2 × (6 octets of length + raw string).
       const need = pos + 18 + name.length + value.length;
-      if (need > this.#buffer.length) this.#grow(need);
-      const out = this.#buffer;
+      if (need > scratch.length) grow(need);
+      const out = scratch;
 
       const neverIndex = (sensitive !== undefined && sensitive.has(name)) ||
         name === "authorization" || name === "proxy-authorization" ||
@@ -256,6 +268,11 @@ export class HpackEncoder {
   #insert(name: string, value: string): void {
     const seq = this.#table.nextSeq;
     if (!this.#table.add(name, value)) return;
+    if (this.#nameSeq === NO_NAMES) {
+      // The first indexed field: most connections never get here in one direction.
+      this.#fieldSeq = new Map();
+      this.#nameSeq = new Map();
+    }
     let values = this.#fieldSeq.get(name);
     if (values === undefined) {
       values = new Map();
@@ -267,7 +284,7 @@ export class HpackEncoder {
 
   /** §6.3 Dynamic Table Size Update(s) at the start of the block. */
   #writeSizeUpdates(): number {
-    const out = this.#buffer;
+    const out = scratch; // a size update is at most 12 octets: no need to grow
     let pos = 0;
     const final = this.#headerTableSize;
     if (this.#pendingMin < final) {
@@ -279,12 +296,13 @@ export class HpackEncoder {
     this.#pendingMin = -1;
     return pos;
   }
+}
 
-  #grow(need: number): void {
-    const next = new Uint8Array(Math.max(need, this.#buffer.length * 2));
-    next.set(this.#buffer);
-    this.#buffer = next;
-  }
+/** Grows the scratch buffer to at least `need` octets, keeping the block written so far. */
+function grow(need: number): void {
+  const next = new Uint8Array(Math.max(need, scratch.length * 2));
+  next.set(scratch);
+  scratch = next;
 }
 
 /** Writes a §5.2 string literal, Huffman-coded only when strictly shorter. */

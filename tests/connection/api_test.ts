@@ -272,3 +272,19 @@ Deno.test("H2Connection accepts several dynamic table size updates at the start 
   );
   assert.equal(peer.event("RequestReceived").streamId, 1);
 });
+
+Deno.test("H2Connection.receiveData returns events that later calls leave alone", async (t) => {
+  // API.md §1: receiveData returns the events of that call; the array is the caller's.
+  for (const role of Peer.both()) {
+    await t.step(role, () => {
+      const peer = ready(role);
+      peer.send(frames.ping("abcdefgh"));
+      const first = peer.events;
+      const copy = [...first];
+      assert.equal(first.length, 1);
+      peer.send(frames.ping("ijklmnop"), frames.ping("qrstuvwx"));
+      assert.equal(peer.events.length, 2);
+      assert.deepEqual(first, copy);
+    });
+  }
+});
