@@ -186,8 +186,12 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #maxOutbound: number;
   #maxQueued: number;
 
-  #sender: Sender;
+  /** Created for the first body that is not sent at once (an idle connection has none). */
+  #sender: Sender | undefined;
+  #maxStreamSend: number;
   #receiver: Receiver;
+  /** Bytes read before this object existed, taken (and dropped) by the read loop. */
+  #initialData: Uint8Array | undefined;
 
   #events: H2Event[] = [];
   #eventHead = 0;
@@ -225,22 +229,14 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     this.#onEvent = options.onEvent;
     this.#maxOutbound = options.maxOutboundBuffer ?? 524_288;
     this.#maxQueued = options.maxQueuedEvents ?? 256;
-    // Created once: the helpers reach back through these, never through per-chunk closures.
+    this.#maxStreamSend = options.maxStreamSendBuffer ?? 409_600;
+    this.#initialData = options.initialData;
+    // Created once: the helper reaches back through these, never through per-chunk closures.
     this.#receiver = new Receiver({
       connection,
       isClosing: () => this.#closing,
       scheduleFlush: () => this.#scheduleFlush(),
     });
-    this.#sender = new Sender({
-      connection,
-      isClosing: () => this.#closing,
-      framesFull: () => this.#framesFull(),
-      afterAction: () => this.#afterAction(),
-      scheduleFlush: () => this.#scheduleFlush(),
-      onSent: (streamId) => this.#receiver.onSent(streamId),
-      reset: (streamId, errorCode) => this.reset(streamId, errorCode),
-      failInternal: (error) => this.#failInternal(error),
-    }, options.maxStreamSendBuffer ?? 409_600);
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
     const signal = options.signal;
     if (signal !== undefined) {
@@ -254,8 +250,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     }
     this.#flushNow();
     // Started on a microtask so that `onEvent` never runs before the constructor returns.
-    const initialData = options.initialData;
-    queueMicrotask(() => void this.#readLoop(initialData));
+    queueMicrotask(() => void this.#readLoop());
   }
 
   /**
@@ -424,7 +419,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
    * @returns Resolves when the engine's buffer is empty and no write is in flight.
    */
   flush(): Promise<void> {
-    this.#sender.pump();
+    this.#sender?.pump();
     this.#flushNow();
     if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#flushWaiters.push(resolve));
@@ -482,9 +477,9 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
 
   // ---------------------------------------------------------------- reading
 
-  async #readLoop(initialData: Uint8Array | undefined): Promise<void> {
+  async #readLoop(): Promise<void> {
     try {
-      if (initialData !== undefined && initialData.length > 0) this.#receive(initialData);
+      this.#receiveInitialData();
       while (!this.#closing) {
         while (!this.#closing && (this.#outputBlocked() || this.#eventsFull())) {
           await new Promise<void>((resolve) => this.#resumeReading = resolve);
@@ -499,6 +494,17 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       if (!this.#closing) this.#error = error;
     }
     void this.#finish(this.#error);
+  }
+
+  /**
+   * Processes `initialData` and lets go of it (not a parameter of the read
+   * loop, whose suspended frame would keep the buffer alive as long as the
+   * connection).
+   */
+  #receiveInitialData(): void {
+    const initialData = this.#initialData;
+    this.#initialData = undefined;
+    if (initialData !== undefined && initialData.length > 0) this.#receive(initialData);
   }
 
   /**
@@ -554,7 +560,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       return;
     }
     this.#inDispatch = false;
-    this.#sender.pump();
+    this.#sender?.pump();
     this.#flushNow();
     this.#checkDone();
   }
@@ -610,7 +616,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #recvGoAway(errorCode: number, lastStreamId: number): void {
     // RFC 9113 §6.8: streams we initiated above lastStreamId were not processed by the peer.
     const ours = this.connection.clientSide ? 1 : 0;
-    for (const streamId of [...this.#sender.streams.keys(), ...this.#receiver.streams.keys()]) {
+    for (const streamId of this.#streamIds()) {
       if (streamId > lastStreamId && streamId % 2 === ours) {
         this.#abortStream(
           streamId,
@@ -620,9 +626,17 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     }
   }
 
+  /** The streams with a body being sent or received. */
+  #streamIds(): number[] {
+    const receiving = this.#receiver.streams.keys();
+    return this.#sender === undefined
+      ? [...receiving]
+      : [...this.#sender.streams.keys(), ...receiving];
+  }
+
   /** Fails a stream's body in both directions. */
   #abortStream(streamId: number, reason: StreamResetError): void {
-    this.#sender.abort(streamId, reason);
+    this.#sender?.abort(streamId, reason);
     this.#receiver.abort(streamId, reason);
   }
 
@@ -666,7 +680,21 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       this.#receiver.onSent(streamId);
       return true;
     }
-    return this.#sender.start(streamId, body, trailers, options.sensitive);
+    return this.#bodySender().start(streamId, body, trailers, options.sensitive);
+  }
+
+  #bodySender(): Sender {
+    // Created once: the helper reaches back through these, never through per-chunk closures.
+    return this.#sender ??= new Sender({
+      connection: this.connection,
+      isClosing: () => this.#closing,
+      framesFull: () => this.#framesFull(),
+      afterAction: () => this.#afterAction(),
+      scheduleFlush: () => this.#scheduleFlush(),
+      onSent: (streamId) => this.#receiver.onSent(streamId),
+      reset: (streamId, errorCode) => this.reset(streamId, errorCode),
+      failInternal: (error) => this.#failInternal(error),
+    }, this.#maxStreamSend);
   }
 
   #failInternal(error: unknown): void {
@@ -679,7 +707,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   }
 
   #afterAction(): void {
-    this.#sender.pump();
+    this.#sender?.pump();
     this.#scheduleFlush();
   }
 
@@ -690,7 +718,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     this.#flushScheduled = true;
     queueMicrotask(() => {
       this.#flushScheduled = false;
-      this.#sender.pump();
+      this.#sender?.pump();
       this.#flushNow();
       this.#checkDone();
     });
@@ -710,7 +738,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         this.#bytesWritten += bytes.length;
         this.#writing = false;
         this.#inFlight = 0;
-        this.#sender.pump();
+        this.#sender?.pump();
         this.#flushNow();
         this.#wakeReader();
         this.#checkDone();
@@ -724,6 +752,11 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         void this.#finish(this.#error);
       },
     );
+  }
+
+  /** A body is being sent. */
+  #sending(): boolean {
+    return this.#sender !== undefined && this.#sender.streams.size > 0;
   }
 
   #isIdle(): boolean {
@@ -743,7 +776,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
    * error) and nothing is left to send.
    */
   #checkDone(): void {
-    if (this.#closing || this.#sender.streams.size > 0 || !this.connection.isClosed) return;
+    if (this.#closing || this.#sending() || !this.connection.isClosed) return;
     void this.#finish(undefined);
   }
 
@@ -753,9 +786,9 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     this.#closing = true;
     if (error !== undefined && this.#error === undefined) this.#error = error;
     const reason = error ?? new StreamResetError(0, ErrorCode.NO_ERROR, "Connection closed");
-    for (const streamId of [...this.#sender.streams.keys(), ...this.#receiver.streams.keys()]) {
+    for (const streamId of this.#streamIds()) {
       // A body that arrived complete stays readable after the transport is gone.
-      if (!this.#sender.streams.has(streamId) && this.#receiver.streams.get(streamId)?.ended) {
+      if (!this.#sender?.streams.has(streamId) && this.#receiver.streams.get(streamId)?.ended) {
         continue;
       }
       this.#abortStream(
