@@ -288,3 +288,19 @@ Deno.test("H2Connection.receiveData returns events that later calls leave alone"
     });
   }
 });
+
+Deno.test("H2Connection splits outbound cookies only when splitOutboundCookies is set (RFC 9113 §8.2.3)", async (t) => {
+  // Connections with and without header switches must not share their configuration.
+  const cookieFields = (peer: ReturnType<typeof ready>) => {
+    peer.conn.sendHeaders(1, request("GET", "/", [["cookie", "a=1; b=2"]]), { endStream: true });
+    const [h] = peer.read();
+    return (h!.headers as [string, string][]).filter(([name]) => name === "cookie");
+  };
+  await t.step("split", () => {
+    const split = ready("client", { conn: { splitOutboundCookies: true } });
+    assert.deepEqual(cookieFields(split), [["cookie", "a=1"], ["cookie", "b=2"]]);
+  });
+  await t.step("default (and after a split connection existed)", () => {
+    assert.deepEqual(cookieFields(ready("client")), [["cookie", "a=1; b=2"]]);
+  });
+});
