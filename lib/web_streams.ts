@@ -485,15 +485,22 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
           await new Promise<void>((resolve) => this.#resumeReading = resolve);
         }
         if (this.#closing) break;
-        const { value, done } = await this.#reader.read();
-        if (done) break;
-        this.#receive(value);
+        // Not in a local: V8 keeps locals in this suspended frame, so the read buffer would
+        // stay alive until the next read completes, i.e. for as long as the connection idles.
+        if (!this.#receiveRead(await this.#reader.read())) break;
       }
     } catch (error) {
       // The transport failed (reset, closed under us): nothing can be flushed.
       if (!this.#closing) this.#error = error;
     }
     void this.#finish(this.#error);
+  }
+
+  /** Processes one read; false at the end of the input. */
+  #receiveRead(result: ReadableStreamReadResult<Uint8Array>): boolean {
+    if (result.done) return false;
+    this.#receive(result.value);
+    return true;
   }
 
   /**
