@@ -651,7 +651,8 @@ export function serve(options: ServeOptions = {}): Server {
     })
     : Deno.listen({ hostname, port, ...(options.reusePort ? { reusePort: true } : {}) });
   const connections = new Set<Tracked>();
-  const pending = new Set<Promise<void>>();
+  /** Set while the accept loop waits for the last connection to end. */
+  let lastEnded: (() => void) | undefined;
   let shuttingDown = false;
 
   const idleCheck = setInterval(() => {
@@ -727,6 +728,7 @@ export function serve(options: ServeOptions = {}): Server {
     } finally {
       await lingerAndClose(tracked);
       connections.delete(tracked);
+      if (connections.size === 0) lastEnded?.();
     }
   }
 
@@ -840,11 +842,9 @@ export function serve(options: ServeOptions = {}): Server {
       // HTTP/2 multiplexes small frames (1xx, HEADERS, WINDOW_UPDATE, PING ACKs) that
       // must not wait for Nagle's algorithm; node:http2 and Go disable it too.
       if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-      const task = serveOne(conn);
-      pending.add(task);
-      void task.finally(() => pending.delete(task));
+      void serveOne(conn); // never rejects; ends by leaving `connections`
     }
-    while (pending.size > 0) await Promise.all(pending);
+    while (connections.size > 0) await new Promise<void>((resolve) => lastEnded = resolve);
   }
 
   const finished = acceptLoop().finally(() => {
