@@ -22,6 +22,9 @@ class Window {
   lowest = 0;
 }
 
+/** The window of a parity with no id recorded yet (never written: the first `set` replaces it). */
+const NO_WINDOW = Object.freeze(new Window());
+
 /**
  * How closed streams closed, for the most recent `limit` ids of each parity.
  *
@@ -39,7 +42,7 @@ class Window {
  */
 export class ClosedStreams {
   readonly #limit: number;
-  readonly #windows: [Window, Window] = [new Window(), new Window()];
+  readonly #windows: [Window, Window] = [NO_WINDOW, NO_WINDOW];
 
   /**
    * Creates an empty memory.
@@ -84,7 +87,8 @@ export class ClosedStreams {
    */
   set(streamId: number, closedBy: number): void {
     if (this.#limit === 0) return;
-    const w = this.#windows[streamId & 1]!;
+    let w = this.#windows[streamId & 1]!;
+    if (w === NO_WINDOW) w = this.#windows[streamId & 1] = new Window();
     if (w.highest === 0) {
       w.ring = new Uint8Array(Math.min(MIN_CAPACITY, this.#limit));
       w.highest = w.lowest = streamId;
