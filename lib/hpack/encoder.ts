@@ -92,7 +92,10 @@ function checkTableSize(value: number): number {
  * ```
  */
 export class HpackEncoder {
-  #table: DynamicTable;
+  /** Created with the first indexed field: many connections never index one in a direction. */
+  #table: DynamicTable | undefined;
+  /** The dynamic table's maximum size, whether or not the table exists yet. */
+  #tableMaxSize: number;
   /** name → value → insertion seq of the newest entry with that pair. */
   #fieldSeq = NO_FIELDS;
   /** name → insertion seq of the newest entry with that name. */
@@ -111,17 +114,7 @@ export class HpackEncoder {
   constructor(options: HpackEncoderOptions = {}) {
     this.#headerTableSize = checkTableSize(options.headerTableSize ?? 4096);
     this.#huffman = options.huffman ?? true;
-    this.#table = new DynamicTable({
-      maxSize: this.#headerTableSize,
-      onEvict: (name, value, seq) => {
-        const values = this.#fieldSeq.get(name);
-        if (values !== undefined && values.get(value) === seq) {
-          values.delete(value);
-          if (values.size === 0) this.#fieldSeq.delete(name);
-        }
-        if (this.#nameSeq.get(name) === seq) this.#nameSeq.delete(name);
-      },
-    });
+    this.#tableMaxSize = this.#headerTableSize;
     // A table size other than the 4096 default must be announced (RFC 7541 §4.2).
     if (this.#headerTableSize !== 4096) this.#pendingMin = this.#headerTableSize;
   }
@@ -199,7 +192,7 @@ export class HpackEncoder {
       // Fields before the bad one may have changed our table, but the peer
       // never sees this block: empty the table and make the next block start
       // with a size update to 0, which empties the peer's table too (§4.2).
-      this.#table.clear();
+      this.#table?.clear();
       this.#pendingMin = 0;
       throw error;
     }
@@ -212,7 +205,6 @@ export class HpackEncoder {
     huffman: boolean,
     sensitive: ReadonlySet<string> | undefined,
   ): number {
-    const table = this.#table;
     for (const field of fields) {
       const name = field[0];
       const value = field[1];
@@ -234,14 +226,15 @@ export class HpackEncoder {
         }
         const seq = this.#fieldSeq.get(name)?.get(value);
         if (seq !== undefined) {
-          pos = writeInteger(out, pos, STATIC_TABLE_LENGTH + table.indexOfSeq(seq), 7, 0x80);
+          // A seq exists only for an entry of the table, so the table exists.
+          pos = writeInteger(out, pos, STATIC_TABLE_LENGTH + this.#table!.indexOfSeq(seq), 7, 0x80);
           continue;
         }
       }
       let nameIndex = STATIC_NAME_INDEX.get(name);
       if (nameIndex === undefined) {
         const seq = this.#nameSeq.get(name);
-        nameIndex = seq === undefined ? 0 : STATIC_TABLE_LENGTH + table.indexOfSeq(seq);
+        nameIndex = seq === undefined ? 0 : STATIC_TABLE_LENGTH + this.#table!.indexOfSeq(seq);
       }
       if (neverIndex) {
         // §6.2.3 Literal Header Field Never Indexed.
@@ -250,7 +243,7 @@ export class HpackEncoder {
         NOT_INDEXED.has(name) ||
         (name === ":path" && value.includes("?")) ||
         // Too big: it would flush most of the table (nghttp2's 3/4 rule).
-        (name.length + value.length + ENTRY_OVERHEAD) * 4 > table.maxSize * 3
+        (name.length + value.length + ENTRY_OVERHEAD) * 4 > this.#tableMaxSize * 3
       ) {
         // §6.2.2 Literal Header Field without Indexing.
         pos = writeInteger(out, pos, nameIndex, 4, 0x00);
@@ -266,13 +259,9 @@ export class HpackEncoder {
   }
 
   #insert(name: string, value: string): void {
-    const seq = this.#table.nextSeq;
-    if (!this.#table.add(name, value)) return;
-    if (this.#nameSeq === NO_NAMES) {
-      // The first indexed field: most connections never get here in one direction.
-      this.#fieldSeq = new Map();
-      this.#nameSeq = new Map();
-    }
+    const table = this.#table ??= this.#createTable();
+    const seq = table.nextSeq;
+    if (!table.add(name, value)) return;
     let values = this.#fieldSeq.get(name);
     if (values === undefined) {
       values = new Map();
@@ -282,6 +271,28 @@ export class HpackEncoder {
     this.#nameSeq.set(name, seq);
   }
 
+  /** The dynamic table and its lookup maps, created with the first indexed field. */
+  #createTable(): DynamicTable {
+    this.#fieldSeq = new Map();
+    this.#nameSeq = new Map();
+    return new DynamicTable({
+      maxSize: this.#tableMaxSize,
+      onEvict: (name, value, seq) => {
+        const values = this.#fieldSeq.get(name);
+        if (values !== undefined && values.get(value) === seq) {
+          values.delete(value);
+          if (values.size === 0) this.#fieldSeq.delete(name);
+        }
+        if (this.#nameSeq.get(name) === seq) this.#nameSeq.delete(name);
+      },
+    });
+  }
+
+  #setTableMaxSize(size: number): void {
+    this.#tableMaxSize = size;
+    if (this.#table !== undefined) this.#table.maxSize = size;
+  }
+
   /** §6.3 Dynamic Table Size Update(s) at the start of the block. */
   #writeSizeUpdates(): number {
     const out = scratch; // a size update is at most 12 octets: no need to grow
@@ -289,10 +300,10 @@ export class HpackEncoder {
     const final = this.#headerTableSize;
     if (this.#pendingMin < final) {
       pos = writeInteger(out, pos, this.#pendingMin, 5, 0x20);
-      this.#table.maxSize = this.#pendingMin;
+      this.#setTableMaxSize(this.#pendingMin);
     }
     pos = writeInteger(out, pos, final, 5, 0x20);
-    this.#table.maxSize = final;
+    this.#setTableMaxSize(final);
     this.#pendingMin = -1;
     return pos;
   }
