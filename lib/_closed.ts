@@ -22,8 +22,11 @@ class Window {
   lowest = 0;
 }
 
-/** The window of a parity with no id recorded yet (never written: the first `set` replaces it). */
-const NO_WINDOW = Object.freeze(new Window());
+/**
+ * The window of a parity with no id recorded yet (never written: the first
+ * `set` replaces it). Not frozen, so that every window keeps one shape.
+ */
+const NO_WINDOW = new Window();
 
 /**
  * How closed streams closed, for the most recent `limit` ids of each parity.
