@@ -643,7 +643,8 @@ export function serve(options: ServeOptions = {}): Server {
     })
     : Deno.listen({ hostname, port, ...(options.reusePort ? { reusePort: true } : {}) });
   const connections = new Set<Tracked>();
-  const pending = new Set<Promise<void>>();
+  /** Set while the accept loop waits for the last connection to end. */
+  let lastEnded: (() => void) | undefined;
   let shuttingDown = false;
 
   const idleCheck = setInterval(() => {
@@ -710,100 +711,113 @@ export function serve(options: ServeOptions = {}): Server {
     // Slowloris (reference/http2-attacks.md #11): handshake + preface in bounded time.
     tracked.prefaceTimer = setTimeout(() => closeHard(tracked), prefaceTimeout);
     try {
-      if (tls) await (conn as Deno.TlsConn).handshake();
-      const socket = new SocketTransport(conn);
-      const sniffed = await sniff(socket);
-      if (sniffed.kind === "eof" || sniffed.kind === "bad") {
-        if (sniffed.kind === "bad") {
-          await writeAll(
-            conn,
-            http1Response("400 Bad Request", encoder.encode("Bad request\n")),
-          );
-        }
-        return;
-      }
-      let settings: string | undefined;
-      let initialData: Uint8Array;
-      let upgradeHead: Http1Head | undefined;
-      if (sniffed.kind === "http1") {
-        upgradeHead = sniffed.head;
-        settings = tls ? undefined : upgradeSettings(sniffed.head);
-        if (settings === undefined) {
-          await writeAll(
-            conn,
-            http1Response(
-              "505 HTTP Version Not Supported",
-              HTTP2_REQUIRED_BODY,
-              "connection: close\r\n",
-            ),
-          );
-          return;
-        }
-        await writeAll(
-          conn,
-          encoder.encode(
-            "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n",
-          ),
-        );
-        initialData = sniffed.rest;
-      } else {
-        initialData = sniffed.data;
-      }
-      if (shuttingDown) return;
-      if (fetchHandler !== undefined) {
-        const served = serveConnection(
-          { ...socket.asTransport(), remoteAddr: conn.remoteAddr as Deno.NetAddr },
-          fetchHandler,
-          {
-            initialData,
-            connectionOptions,
-            scheme: tls ? "https" : "http",
-            ...(options.enableConnectProtocol ? { enableConnectProtocol: true } : {}),
-            ...(settings === undefined ? {} : {
-              upgradeSettings: settings,
-              upgradeRequest: upgradedRequestFields(upgradeHead!),
-            }),
-          },
-        );
-        watchEvents(served.streams.connection, tracked);
-        tracked.h2 = served.streams;
-        if (shuttingDown) served.streams.shutdown();
-        await served.finished;
-        return;
-      }
-      const h2 = H2StreamsConnection.server(socket.asTransport(), {
-        initialData,
-        // The clock lets the engine's RST_STREAM and glitch budgets refill (33/s, as nghttp2),
-        // so a long-lived connection is not cut off by a lifetime count of cancelled streams.
-        connectionOptions,
-        ...(settings === undefined ? {} : { upgradeSettings: settings }),
-        onEvent(event: H2Event) {
-          noteEvent(tracked, event);
-          if (event.type === "RequestReceived") {
-            runHandler(handler, {
-              streamId: event.streamId,
-              headers: event.headers,
-              connection: h2,
-            });
-          }
-        },
-      });
-      tracked.h2 = h2;
-      if (sniffed.kind === "http1") {
-        runHandler(handler, {
-          streamId: 1,
-          headers: upgradedRequestFields(sniffed.head),
-          connection: h2,
-        });
-      }
-      if (shuttingDown) h2.shutdown();
-      await h2.closed;
+      // Only the promise stays in this frame for the connection's life: what sniffing and
+      // setting up needed (the first read buffer among it) is garbage once `start` returns.
+      const running = await start(tracked);
+      if (running !== undefined) await running.finished;
     } catch {
       // A broken connection (reset, TLS failure, timeout) concerns only itself.
     } finally {
       await lingerAndClose(tracked);
       connections.delete(tracked);
+      if (connections.size === 0) lastEnded?.();
     }
+  }
+
+  /**
+   * Handshake, sniffing, and the HTTP/2 connection on `tracked.conn`:
+   * resolves once it runs, to what finishes with it (undefined when the
+   * connection ended before HTTP/2, e.g. a plain HTTP/1.1 request).
+   */
+  async function start(tracked: Tracked): Promise<{ finished: Promise<void> } | undefined> {
+    const conn = tracked.conn;
+    if (tls) await (conn as Deno.TlsConn).handshake();
+    const socket = new SocketTransport(conn);
+    const sniffed = await sniff(socket);
+    if (sniffed.kind === "eof" || sniffed.kind === "bad") {
+      if (sniffed.kind === "bad") {
+        await writeAll(
+          conn,
+          http1Response("400 Bad Request", encoder.encode("Bad request\n")),
+        );
+      }
+      return;
+    }
+    let settings: string | undefined;
+    let initialData: Uint8Array;
+    let upgradeHead: Http1Head | undefined;
+    if (sniffed.kind === "http1") {
+      upgradeHead = sniffed.head;
+      settings = tls ? undefined : upgradeSettings(sniffed.head);
+      if (settings === undefined) {
+        await writeAll(
+          conn,
+          http1Response(
+            "505 HTTP Version Not Supported",
+            HTTP2_REQUIRED_BODY,
+            "connection: close\r\n",
+          ),
+        );
+        return;
+      }
+      await writeAll(
+        conn,
+        encoder.encode(
+          "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n",
+        ),
+      );
+      initialData = sniffed.rest;
+    } else {
+      initialData = sniffed.data;
+    }
+    if (shuttingDown) return;
+    if (fetchHandler !== undefined) {
+      const served = serveConnection(
+        { ...socket.asTransport(), remoteAddr: conn.remoteAddr as Deno.NetAddr },
+        fetchHandler,
+        {
+          initialData,
+          connectionOptions,
+          scheme: tls ? "https" : "http",
+          ...(options.enableConnectProtocol ? { enableConnectProtocol: true } : {}),
+          ...(settings === undefined ? {} : {
+            upgradeSettings: settings,
+            upgradeRequest: upgradedRequestFields(upgradeHead!),
+          }),
+        },
+      );
+      watchEvents(served.streams.connection, tracked);
+      tracked.h2 = served.streams;
+      if (shuttingDown) served.streams.shutdown();
+      return served;
+    }
+    const h2 = H2StreamsConnection.server(socket.asTransport(), {
+      initialData,
+      // The clock lets the engine's RST_STREAM and glitch budgets refill (33/s, as nghttp2),
+      // so a long-lived connection is not cut off by a lifetime count of cancelled streams.
+      connectionOptions,
+      ...(settings === undefined ? {} : { upgradeSettings: settings }),
+      onEvent(event: H2Event) {
+        noteEvent(tracked, event);
+        if (event.type === "RequestReceived") {
+          runHandler(handler, {
+            streamId: event.streamId,
+            headers: event.headers,
+            connection: h2,
+          });
+        }
+      },
+    });
+    tracked.h2 = h2;
+    if (sniffed.kind === "http1") {
+      runHandler(handler, {
+        streamId: 1,
+        headers: upgradedRequestFields(sniffed.head),
+        connection: h2,
+      });
+    }
+    if (shuttingDown) h2.shutdown();
+    return { finished: h2.closed };
   }
 
   async function acceptLoop(): Promise<void> {
@@ -820,11 +834,9 @@ export function serve(options: ServeOptions = {}): Server {
       // HTTP/2 multiplexes small frames (1xx, HEADERS, WINDOW_UPDATE, PING ACKs) that
       // must not wait for Nagle's algorithm; node:http2 and Go disable it too.
       if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-      const task = serveOne(conn);
-      pending.add(task);
-      void task.finally(() => pending.delete(task));
+      void serveOne(conn); // never rejects; ends by leaving `connections`
     }
-    while (pending.size > 0) await Promise.all(pending);
+    while (connections.size > 0) await new Promise<void>((resolve) => lastEnded = resolve);
   }
 
   const finished = acceptLoop().finally(() => {

@@ -10,15 +10,23 @@
  */
 
 const MIN_CAPACITY = 16;
+/** The ring of a window with no id recorded yet (never written: the first `set` replaces it). */
+const NO_RING = new Uint8Array(0);
 
 /** One parity's window of ids: `ring[(id >>> 1) & mask]` holds `closedBy + 1`, 0 = unknown. */
 class Window {
-  ring: Uint8Array = new Uint8Array(0);
+  ring: Uint8Array = NO_RING;
   /** The highest id recorded (0 = none). */
   highest = 0;
   /** The lowest id recorded (0 = none): the ring grows to span from it, up to the limit. */
   lowest = 0;
 }
+
+/**
+ * The window of a parity with no id recorded yet (never written: the first
+ * `set` replaces it). Not frozen, so that every window keeps one shape.
+ */
+const NO_WINDOW = new Window();
 
 /**
  * How closed streams closed, for the most recent `limit` ids of each parity.
@@ -37,7 +45,7 @@ class Window {
  */
 export class ClosedStreams {
   readonly #limit: number;
-  readonly #windows: [Window, Window] = [new Window(), new Window()];
+  readonly #windows: [Window, Window] = [NO_WINDOW, NO_WINDOW];
 
   /**
    * Creates an empty memory.
@@ -82,7 +90,8 @@ export class ClosedStreams {
    */
   set(streamId: number, closedBy: number): void {
     if (this.#limit === 0) return;
-    const w = this.#windows[streamId & 1]!;
+    let w = this.#windows[streamId & 1]!;
+    if (w === NO_WINDOW) w = this.#windows[streamId & 1] = new Window();
     if (w.highest === 0) {
       w.ring = new Uint8Array(Math.min(MIN_CAPACITY, this.#limit));
       w.highest = w.lowest = streamId;

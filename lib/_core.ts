@@ -56,6 +56,10 @@ export interface PendingBlock {
 /** DATA frames below this size on a stream we reset count as glitches. */
 const SMALL_DATA_FRAME = 1_024;
 
+/** `normalizeOutboundHeaders` options, shared: one object per value of `splitCookies`. */
+const SPLIT_COOKIES = Object.freeze({ splitCookies: true });
+const JOIN_COOKIES = Object.freeze({ splitCookies: false });
+
 /** The largest encoder table we keep, whatever the peer allows (attack catalogue #14). */
 export const MAX_ENCODER_TABLE_SIZE = 4_096;
 
@@ -97,8 +101,11 @@ export class ConnectionCore {
   /** A connection error happened (either way): nothing more is processed. */
   dead = false;
   block: PendingBlock | undefined;
-  readonly resets: TokenBucket;
-  readonly glitches: TokenBucket;
+  /** Millisecond clock of the rate budgets (absent: plain counts). */
+  readonly #now: (() => number) | undefined;
+  /** Created when first spent: a bucket starts full, so a later start changes nothing. */
+  #resets: TokenBucket | undefined;
+  #glitches: TokenBucket | undefined;
   queuedAcks = 0;
   queuedControl = 0;
 
@@ -111,7 +118,7 @@ export class ConnectionCore {
   ) {
     this.clientSide = clientSide;
     this.config = config;
-    this.normalizeOptions = { splitCookies: config.splitOutboundCookies };
+    this.normalizeOptions = config.splitOutboundCookies ? SPLIT_COOKIES : JOIN_COOKIES;
     this.limits = limits;
     this.local = new Settings(localInitial);
     this.closed = new ClosedStreams(limits.maxClosedStreams);
@@ -120,8 +127,27 @@ export class ConnectionCore {
       maxHeaderFields: limits.maxHeaderFields,
     });
     this.prefaceRemaining = clientSide ? 0 : 24;
-    this.resets = new TokenBucket(limits.resetBurst, limits.resetRatePerSecond, now);
-    this.glitches = new TokenBucket(limits.glitchBurst, limits.glitchRatePerSecond, now);
+    this.#now = now;
+  }
+
+  /** The RST_STREAM budget (`resetBurst`, refilled at `resetRatePerSecond`). */
+  get resets(): TokenBucket {
+    const limits = this.limits;
+    return this.#resets ??= new TokenBucket(
+      limits.resetBurst,
+      limits.resetRatePerSecond,
+      this.#now,
+    );
+  }
+
+  /** The glitch budget (`glitchBurst`, refilled at `glitchRatePerSecond`). */
+  get glitches(): TokenBucket {
+    const limits = this.limits;
+    return this.#glitches ??= new TokenBucket(
+      limits.glitchBurst,
+      limits.glitchRatePerSecond,
+      this.#now,
+    );
   }
 
   /**

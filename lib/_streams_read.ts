@@ -51,6 +51,7 @@ export class ChunkReader {
     const size = this.#size;
     let buffer = this.#spare;
     this.#spare = undefined;
+    this.#current = undefined; // kept by whoever holds its views, not by an idle reader
     // A spare much larger than the traffic now needs is let go: an idle
     // connection holds a small buffer in its pending read.
     if (buffer === undefined || buffer.byteLength < size || buffer.byteLength > size * 2) {

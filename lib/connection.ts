@@ -38,7 +38,7 @@ import {
   validateSetting,
 } from "./settings.ts";
 import { StreamInput, StreamState } from "./stream_state.ts";
-import { ConnectionCore } from "./_core.ts";
+import { ConnectionCore, type HeaderConfig } from "./_core.ts";
 import { receive } from "./_recv.ts";
 import {
   assertStreamId,
@@ -81,6 +81,34 @@ export interface H2ConnectionOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/** `core.events` between `receiveData` calls: the last call's events are the caller's alone. */
+const NO_EVENTS: H2Event[] = Object.freeze([]) as unknown as H2Event[];
+
+/** The header switches when none is given: shared (frozen) by such connections. */
+const DEFAULT_HEADER_CONFIG: HeaderConfig = Object.freeze({
+  validateOutboundHeaders: true,
+  normalizeOutboundHeaders: true,
+  splitOutboundCookies: false,
+  validateInboundHeaders: true,
+  normalizeInboundHeaders: true,
+});
+
+function headerConfig(options: H2ConnectionOptions): HeaderConfig {
+  if (
+    options.validateOutboundHeaders === undefined &&
+    options.normalizeOutboundHeaders === undefined &&
+    options.splitOutboundCookies === undefined &&
+    options.validateInboundHeaders === undefined &&
+    options.normalizeInboundHeaders === undefined
+  ) return DEFAULT_HEADER_CONFIG;
+  return Object.freeze({
+    validateOutboundHeaders: options.validateOutboundHeaders ?? true,
+    normalizeOutboundHeaders: options.normalizeOutboundHeaders ?? true,
+    splitOutboundCookies: options.splitOutboundCookies ?? false,
+    validateInboundHeaders: options.validateInboundHeaders ?? true,
+    normalizeInboundHeaders: options.normalizeInboundHeaders ?? true,
+  });
+}
 
 /**
  * A Sans-IO HTTP/2 connection, client or server side. Feed received bytes
@@ -119,7 +147,8 @@ const EMPTY = new Uint8Array(0);
  */
 export class H2Connection {
   readonly #core: ConnectionCore;
-  readonly #initialSettings: Array<readonly [number, number]>;
+  /** Our first SETTINGS as `[id, value, id, value, …]` (kept for life: smaller than pairs). */
+  readonly #initialSettings: number[];
   #preface: Uint8Array | undefined;
 
   /**
@@ -145,7 +174,7 @@ export class H2Connection {
       validateSetting(code, value);
       initial.set(code, value);
     }
-    this.#initialSettings = [...initial];
+    this.#initialSettings = [...initial].flat();
     // python h2: the limits we advertise are enforced from the start, not from the ACK.
     const inForce: Array<[number, number]> = [
       [SettingCode.MAX_CONCURRENT_STREAMS, initial.get(SettingCode.MAX_CONCURRENT_STREAMS)!],
@@ -153,17 +182,19 @@ export class H2Connection {
     ];
     this.#core = new ConnectionCore(
       clientSide,
-      {
-        validateOutboundHeaders: options.validateOutboundHeaders ?? true,
-        normalizeOutboundHeaders: options.normalizeOutboundHeaders ?? true,
-        splitOutboundCookies: options.splitOutboundCookies ?? false,
-        validateInboundHeaders: options.validateInboundHeaders ?? true,
-        normalizeInboundHeaders: options.normalizeInboundHeaders ?? true,
-      },
+      headerConfig(options),
       limits,
       inForce,
       options.now,
     );
+  }
+
+  /** {@link #initialSettings} as `[id, value]` pairs, for the frame and the pending batch. */
+  #initialSettingsPairs(): Array<[number, number]> {
+    const flat = this.#initialSettings;
+    const pairs: Array<[number, number]> = [];
+    for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+    return pairs;
   }
 
   // -------------------------------------------------------------------------
@@ -244,8 +275,9 @@ export class H2Connection {
     if (core.initiated) return;
     core.initiated = true;
     if (core.clientSide) this.#preface = CONNECTION_PREFACE.slice();
-    core.writer.settings(this.#initialSettings);
-    core.local.queue(this.#initialSettings);
+    const settings = this.#initialSettingsPairs();
+    core.writer.settings(settings);
+    core.local.queue(settings);
   }
 
   /**
@@ -264,7 +296,7 @@ export class H2Connection {
     const core = this.#core;
     let result: string | undefined;
     if (core.clientSide) {
-      result = encodeSettingsHeader(this.#initialSettings);
+      result = encodeSettingsHeader(this.#initialSettingsPairs());
     } else {
       if (typeof settingsHeader !== "string") {
         throw new TypeError("A server needs the client's HTTP2-Settings header value");
@@ -312,6 +344,8 @@ export class H2Connection {
         });
       core.fail(failure.errorCode);
       throw failure;
+    } finally {
+      core.events = NO_EVENTS;
     }
     return events;
   }

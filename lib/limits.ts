@@ -137,7 +137,8 @@ export const DEFAULT_LIMITS: Readonly<H2Limits> = Object.freeze({
  * assert.throws(() => resolveLimits({ resetBurst: -1 }), RangeError);
  * ```
  */
-export function resolveLimits(partial: Partial<H2Limits> = {}): Readonly<H2Limits> {
+export function resolveLimits(partial?: Partial<H2Limits>): Readonly<H2Limits> {
+  if (partial === undefined) return DEFAULT_LIMITS; // frozen: shared by every connection
   const limits: H2Limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(partial)) {
     if (!(key in DEFAULT_LIMITS)) throw new TypeError(`Unknown limit "${key}"`);

@@ -47,7 +47,8 @@ const RFC_DEFAULTS: ReadonlyMap<number, number> = new Map([
  * ```
  */
 export class Settings {
-  readonly #current = new Map<number, number>(RFC_DEFAULTS);
+  /** The values in force: {@link RFC_DEFAULTS} itself (shared, never written) until a change. */
+  #current = RFC_DEFAULTS as Map<number, number>;
   readonly #pending: Array<Array<readonly [number, number]>> = [];
 
   /**
@@ -56,7 +57,12 @@ export class Settings {
    * @param initial Values in force from the start (e.g. the limits we enforce before any ACK).
    */
   constructor(initial: Iterable<readonly [number, number]> = []) {
-    for (const [code, value] of initial) this.#current.set(code, value);
+    for (const [code, value] of initial) this.#set(code, value);
+  }
+
+  #set(code: number, value: number): void {
+    if (this.#current === RFC_DEFAULTS) this.#current = new Map(RFC_DEFAULTS);
+    this.#current.set(code, value);
   }
 
   /**
@@ -157,7 +163,7 @@ export class Settings {
         KNOWN_SETTINGS.has(setting) || this.#current.has(setting) ||
         this.#current.size < KNOWN_SETTINGS.size + MAX_UNKNOWN_SETTINGS
       ) {
-        this.#current.set(setting, newValue);
+        this.#set(setting, newValue);
       }
       changed.set(setting, { setting, originalValue, newValue });
     }

@@ -189,8 +189,12 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #maxOutbound: number;
   #maxQueued: number;
 
-  #sender: Sender;
+  /** Created for the first body that is not sent at once (an idle connection has none). */
+  #sender: Sender | undefined;
+  #maxStreamSend: number;
   #receiver: Receiver;
+  /** Bytes read before this object existed, taken (and dropped) by the read loop. */
+  #initialData: Uint8Array | undefined;
 
   #events: H2Event[] = [];
   #eventHead = 0;
@@ -228,22 +232,14 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     this.#onEvent = options.onEvent;
     this.#maxOutbound = options.maxOutboundBuffer ?? 524_288;
     this.#maxQueued = options.maxQueuedEvents ?? 256;
-    // Created once: the helpers reach back through these, never through per-chunk closures.
+    this.#maxStreamSend = options.maxStreamSendBuffer ?? 409_600;
+    this.#initialData = options.initialData;
+    // Created once: the helper reaches back through these, never through per-chunk closures.
     this.#receiver = new Receiver({
       connection,
       isClosing: () => this.#closing,
       scheduleFlush: () => this.#scheduleFlush(),
     });
-    this.#sender = new Sender({
-      connection,
-      isClosing: () => this.#closing,
-      framesFull: () => this.#framesFull(),
-      afterAction: () => this.#afterAction(),
-      scheduleFlush: () => this.#scheduleFlush(),
-      onSent: (streamId) => this.#receiver.onSent(streamId),
-      reset: (streamId, errorCode) => this.reset(streamId, errorCode),
-      failInternal: (error) => this.#failInternal(error),
-    }, options.maxStreamSendBuffer ?? 409_600);
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
     const signal = options.signal;
     if (signal !== undefined) {
@@ -257,8 +253,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     }
     this.#flushNow();
     // Started on a microtask so that `onEvent` never runs before the constructor returns.
-    const initialData = options.initialData;
-    queueMicrotask(() => void this.#readLoop(initialData));
+    queueMicrotask(() => void this.#readLoop());
   }
 
   /**
@@ -469,7 +464,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
    * @returns Resolves when the engine's buffer is empty and no write is in flight.
    */
   flush(): Promise<void> {
-    this.#sender.pump();
+    this.#sender?.pump();
     this.#flushNow();
     if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#flushWaiters.push(resolve));
@@ -527,25 +522,44 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
 
   // ---------------------------------------------------------------- reading
 
-  async #readLoop(initialData: Uint8Array | undefined): Promise<void> {
+  async #readLoop(): Promise<void> {
     try {
-      if (initialData !== undefined && initialData.length > 0) this.#receive(initialData);
+      this.#receiveInitialData();
       while (!this.#closing) {
         while (!this.#closing && (this.#outputBlocked() || this.#eventsFull())) {
           await new Promise<void>((resolve) => this.#resumeReading = resolve);
         }
         if (this.#closing) break;
-        const { value, done } = await this.#reader.read();
-        if (done) break;
-        this.#chunkKept = false;
-        this.#receive(value);
-        if (!this.#chunkKept) this.#reader.release();
+        // Not in a local: V8 keeps locals in this suspended frame, so the read buffer would
+        // stay alive until the next read completes, i.e. for as long as the connection idles.
+        if (!this.#receiveRead(await this.#reader.read())) break;
       }
     } catch (error) {
       // The transport failed (reset, closed under us): nothing can be flushed.
       if (!this.#closing) this.#error = error;
     }
     void this.#finish(this.#error);
+  }
+
+  /** Processes one read; false at the end of the input. */
+  #receiveRead(result: ReadableStreamReadResult<Uint8Array>): boolean {
+    if (result.done) return false;
+    this.#chunkKept = false;
+    this.#receive(result.value);
+    // Nothing received from it is referenced any more: the next read may fill the same buffer.
+    if (!this.#chunkKept) this.#reader.release();
+    return true;
+  }
+
+  /**
+   * Processes `initialData` and lets go of it (not a parameter of the read
+   * loop, whose suspended frame would keep the buffer alive as long as the
+   * connection).
+   */
+  #receiveInitialData(): void {
+    const initialData = this.#initialData;
+    this.#initialData = undefined;
+    if (initialData !== undefined && initialData.length > 0) this.#receive(initialData);
   }
 
   /**
@@ -601,7 +615,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       return;
     }
     this.#inDispatch = false;
-    this.#sender.pump();
+    this.#sender?.pump();
     this.#flushNow();
     this.#checkDone();
   }
@@ -664,7 +678,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #recvGoAway(errorCode: number, lastStreamId: number): void {
     // RFC 9113 §6.8: streams we initiated above lastStreamId were not processed by the peer.
     const ours = this.connection.clientSide ? 1 : 0;
-    for (const streamId of [...this.#sender.streams.keys(), ...this.#receiver.streams.keys()]) {
+    for (const streamId of this.#streamIds()) {
       if (streamId > lastStreamId && streamId % 2 === ours) {
         this.#abortStream(
           streamId,
@@ -674,9 +688,17 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     }
   }
 
+  /** The streams with a body being sent or received. */
+  #streamIds(): number[] {
+    const receiving = this.#receiver.streams.keys();
+    return this.#sender === undefined
+      ? [...receiving]
+      : [...this.#sender.streams.keys(), ...receiving];
+  }
+
   /** Fails a stream's body in both directions. */
   #abortStream(streamId: number, reason: StreamResetError): void {
-    this.#sender.abort(streamId, reason);
+    this.#sender?.abort(streamId, reason);
     this.#receiver.abort(streamId, reason);
   }
 
@@ -720,7 +742,21 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       this.#receiver.onSent(streamId);
       return true;
     }
-    return this.#sender.start(streamId, body, trailers, options.sensitive);
+    return this.#bodySender().start(streamId, body, trailers, options.sensitive);
+  }
+
+  #bodySender(): Sender {
+    // Created once: the helper reaches back through these, never through per-chunk closures.
+    return this.#sender ??= new Sender({
+      connection: this.connection,
+      isClosing: () => this.#closing,
+      framesFull: () => this.#framesFull(),
+      afterAction: () => this.#afterAction(),
+      scheduleFlush: () => this.#scheduleFlush(),
+      onSent: (streamId) => this.#receiver.onSent(streamId),
+      reset: (streamId, errorCode) => this.reset(streamId, errorCode),
+      failInternal: (error) => this.#failInternal(error),
+    }, this.#maxStreamSend);
   }
 
   #failInternal(error: unknown): void {
@@ -733,7 +769,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   }
 
   #afterAction(): void {
-    this.#sender.pump();
+    this.#sender?.pump();
     this.#scheduleFlush();
   }
 
@@ -744,7 +780,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     this.#flushScheduled = true;
     queueMicrotask(() => {
       this.#flushScheduled = false;
-      this.#sender.pump();
+      this.#sender?.pump();
       this.#flushNow();
       this.#checkDone();
     });
@@ -764,7 +800,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         this.#bytesWritten += bytes.length;
         this.#writing = false;
         this.#inFlight = 0;
-        this.#sender.pump();
+        this.#sender?.pump();
         this.#flushNow();
         this.#wakeReader();
         this.#checkDone();
@@ -778,6 +814,11 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         void this.#finish(this.#error);
       },
     );
+  }
+
+  /** A body is being sent. */
+  #sending(): boolean {
+    return this.#sender !== undefined && this.#sender.streams.size > 0;
   }
 
   #isIdle(): boolean {
@@ -797,7 +838,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
    * error) and nothing is left to send.
    */
   #checkDone(): void {
-    if (this.#closing || this.#sender.streams.size > 0 || !this.connection.isClosed) return;
+    if (this.#closing || this.#sending() || !this.connection.isClosed) return;
     void this.#finish(undefined);
   }
 
@@ -807,9 +848,9 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     this.#closing = true;
     if (error !== undefined && this.#error === undefined) this.#error = error;
     const reason = error ?? new StreamResetError(0, ErrorCode.NO_ERROR, "Connection closed");
-    for (const streamId of [...this.#sender.streams.keys(), ...this.#receiver.streams.keys()]) {
+    for (const streamId of this.#streamIds()) {
       // A body that arrived complete stays readable after the transport is gone.
-      if (!this.#sender.streams.has(streamId) && this.#receiver.streams.get(streamId)?.ended) {
+      if (!this.#sender?.streams.has(streamId) && this.#receiver.streams.get(streamId)?.ended) {
         continue;
       }
       this.#abortStream(

@@ -509,3 +509,24 @@ Deno.test(
     assert.ok(reused > 0, "some buffer was written again after being recycled");
   },
 );
+
+Deno.test(
+  "serve() resolves finished only once its last connection has ended",
+  bounded(async () => {
+    const server = serve({ port: 0, hostname: "127.0.0.1" });
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+    // RFC 9113 §3.4: the client preface and an empty SETTINGS; the server answers with its own.
+    const client = new H2Connection();
+    client.initiateConnection();
+    await conn.write(client.dataToSend());
+    assert.ok((await conn.read(new Uint8Array(1024)) ?? 0) > 0);
+    let finished = false;
+    const stopped = server.shutdown().then(() => finished = true);
+    // The graceful shutdown waits for the ACK of its PING, which this silent client never sends.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(finished, false);
+    conn.close();
+    await stopped;
+    assert.equal(finished, true);
+  }),
+);

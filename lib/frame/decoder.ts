@@ -243,8 +243,7 @@ export class FrameDecoder {
     const available = chunk.length - pos;
     if (available < FRAME_HEADER_LENGTH) {
       if (available > 0) this.#stash(chunk, pos);
-      this.#releaseChunk();
-      return undefined;
+      return this.#drained();
     }
     const length = (chunk[pos]! << 16) | (chunk[pos + 1]! << 8) | chunk[pos + 2]!;
     if (length > this.#maxFrameSize) throw this.#tooLarge(length);
@@ -266,12 +265,15 @@ export class FrameDecoder {
   }
 
   /**
-   * The chunk is used up (what is left of it, if anything, was copied into the
-   * partial frame): drop it, so the caller may write into its buffer again.
+   * Lets go of the used-up chunk (what is left of it, if anything, was copied
+   * into the partial frame) and asks for more input: an idle connection would
+   * otherwise keep its last read buffer alive, and the caller may now write
+   * into that buffer again.
    */
-  #releaseChunk(): undefined {
+  #drained(): undefined {
     this.#chunk = EMPTY;
     this.#pos = 0;
+    return undefined;
   }
 
   /** Starts a partial frame with the rest of `chunk` (fewer octets than one frame). */
@@ -292,7 +294,7 @@ export class FrameDecoder {
       this.#partial.set(chunk.subarray(this.#pos, this.#pos + n), have);
       this.#pos += n;
       this.#partialLength = have += n;
-      if (have < FRAME_HEADER_LENGTH) return this.#releaseChunk();
+      if (have < FRAME_HEADER_LENGTH) return this.#drained();
     }
     let partial = this.#partial;
     const length = (partial[0]! << 16) | (partial[1]! << 8) | partial[2]!;
@@ -314,7 +316,7 @@ export class FrameDecoder {
     have += n;
     if (have < total) {
       this.#partialLength = have;
-      return this.#releaseChunk();
+      return this.#drained();
     }
     this.#partialLength = 0;
     this.#partial = EMPTY; // the frame's views keep this buffer; never write it again

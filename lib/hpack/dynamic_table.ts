@@ -4,7 +4,9 @@
  *
  * Entries live in a ring buffer indexed by their insertion sequence number
  * (`seq & mask`), so adding, evicting and looking up by index are O(1) and
- * allocate nothing once the ring has grown to fit the table.
+ * allocate nothing once the ring has grown to fit the table. The ring is
+ * allocated with the first entry: most connections never index a field in
+ * one direction or the other.
  *
  * @module
  */
@@ -12,6 +14,11 @@
 /** RFC 7541 §4.1: "The size of an entry is the sum of its name's length in
  * octets …, its value's length in octets, and 32." */
 export const ENTRY_OVERHEAD = 32;
+
+/** The ring of an empty table until its first entry (never written: `#grow` replaces it). */
+const NO_ENTRIES: string[] = Object.freeze([]) as unknown as string[];
+/** The ring's first capacity. */
+const MIN_CAPACITY = 16;
 
 /** Options of {@link DynamicTable}. */
 export interface DynamicTableOptions {
@@ -42,9 +49,10 @@ export interface DynamicTableOptions {
  * ```
  */
 export class DynamicTable {
-  #names: string[] = new Array(16);
-  #values: string[] = new Array(16);
-  #mask = 15;
+  #names: string[] = NO_ENTRIES;
+  #values: string[] = NO_ENTRIES;
+  /** Ring capacity - 1 (-1 while the ring is not allocated). */
+  #mask = -1;
   /** Sequence number of the oldest entry. */
   #first = 0;
   /** Sequence number the next entry gets (entries ever inserted). */
@@ -179,7 +187,7 @@ export class DynamicTable {
   }
 
   #grow(): void {
-    const capacity = (this.#mask + 1) * 2;
+    const capacity = Math.max(MIN_CAPACITY, (this.#mask + 1) * 2);
     const mask = capacity - 1;
     const names: string[] = new Array(capacity);
     const values: string[] = new Array(capacity);

@@ -14,7 +14,10 @@
  *   the table, which would flush it.
  * Strings are Huffman-coded only when that is strictly shorter.
  *
- * The output buffer is reused across calls; `encode` returns a fresh copy.
+ * The output buffer is one scratch buffer shared by every encoder of the
+ * process (blocks are taken synchronously: `encode` returns a fresh copy,
+ * `encodeView` a view valid until the next block), so an idle connection
+ * holds no output buffer.
  *
  * @module
  */
@@ -54,6 +57,16 @@ const NOT_INDEXED: ReadonlySet<string> = new Set([
   "set-cookie",
 ]);
 
+/** The lookup maps of an encoder that has not indexed a field yet (never written). */
+const NO_FIELDS: Map<string, Map<string, number>> = new Map();
+const NO_NAMES: Map<string, number> = new Map();
+
+/**
+ * The output buffer of every encoder: a block is written here and copied out
+ * before the next one starts. It grows for a large block and stays grown.
+ */
+let scratch = new Uint8Array(1024);
+
 function checkTableSize(value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
     throw new RangeError(`Cannot set headerTableSize to "${value}": not in 0..2^32-1`);
@@ -80,13 +93,15 @@ function checkTableSize(value: number): number {
  * ```
  */
 export class HpackEncoder {
-  #table: DynamicTable;
+  /** Created with the first indexed field: many connections never index one in a direction. */
+  #table: DynamicTable | undefined;
+  /** The dynamic table's maximum size, whether or not the table exists yet. */
+  #tableMaxSize: number;
   /** name → value → insertion seq of the newest entry with that pair. */
-  #fieldSeq = new Map<string, Map<string, number>>();
+  #fieldSeq = NO_FIELDS;
   /** name → insertion seq of the newest entry with that name. */
-  #nameSeq = new Map<string, number>();
+  #nameSeq = NO_NAMES;
   #huffman: boolean;
-  #buffer: Uint8Array<ArrayBuffer> = new Uint8Array(1024);
   #headerTableSize: number;
   /** Smallest size set since the last block, if a size update is pending. */
   #pendingMin = -1;
@@ -100,17 +115,7 @@ export class HpackEncoder {
   constructor(options: HpackEncoderOptions = {}) {
     this.#headerTableSize = checkTableSize(options.headerTableSize ?? 4096);
     this.#huffman = options.huffman ?? true;
-    this.#table = new DynamicTable({
-      maxSize: this.#headerTableSize,
-      onEvict: (name, value, seq) => {
-        const values = this.#fieldSeq.get(name);
-        if (values !== undefined && values.get(value) === seq) {
-          values.delete(value);
-          if (values.size === 0) this.#fieldSeq.delete(name);
-        }
-        if (this.#nameSeq.get(name) === seq) this.#nameSeq.delete(name);
-      },
-    });
+    this.#tableMaxSize = this.#headerTableSize;
     // A table size other than the 4096 default must be announced (RFC 7541 §4.2).
     if (this.#headerTableSize !== 4096) this.#pendingMin = this.#headerTableSize;
   }
@@ -140,19 +145,19 @@ export class HpackEncoder {
    * @throws {TypeError} If a name or value has a char code above 255.
    */
   encode(fields: Iterable<HeaderField>, options: HpackEncodeOptions = {}): Uint8Array<ArrayBuffer> {
-    const length = this.#encodeToBuffer(fields, options); // may replace #buffer
-    return this.#buffer.slice(0, length);
+    const length = this.#encodeToBuffer(fields, options); // may replace the scratch buffer
+    return scratch.slice(0, length);
   }
 
   /**
-   * As {@link HpackEncoder.encode}, but returns a view of the encoder's own
-   * buffer instead of a copy: valid only until the next call, for callers
-   * that copy the block straight into a frame (a fresh `ArrayBuffer` per
-   * block costs more than encoding a small one).
+   * As {@link HpackEncoder.encode}, but returns a view of the shared output
+   * buffer instead of a copy: valid only until the next call (of any
+   * encoder), for callers that copy the block straight into a frame (a fresh
+   * `ArrayBuffer` per block costs more than encoding a small one).
    *
    * @param fields `[name, value]` pairs of byte strings.
    * @param options Per-block Huffman choice and never-indexed names.
-   * @returns The block, overwritten by the next `encode`/`encodeView`.
+   * @returns The block, overwritten by the next `encode`/`encodeView` of any encoder.
    * @throws {TypeError} If a name or value has a char code above 255.
    *
    * @example
@@ -168,11 +173,11 @@ export class HpackEncoder {
     fields: Iterable<HeaderField>,
     options: HpackEncodeOptions = {},
   ): Uint8Array<ArrayBuffer> {
-    const length = this.#encodeToBuffer(fields, options); // may replace #buffer
-    return this.#buffer.subarray(0, length);
+    const length = this.#encodeToBuffer(fields, options); // may replace the scratch buffer
+    return scratch.subarray(0, length);
   }
 
-  /** Encodes into `#buffer` from offset 0 and returns the block's length. */
+  /** Encodes into the scratch buffer from offset 0 and returns the block's length. */
   #encodeToBuffer(fields: Iterable<HeaderField>, options: HpackEncodeOptions): number {
     const huffman = options.huffman ?? this.#huffman;
     const sensitive = options.sensitive === undefined || options.sensitive instanceof Set
@@ -188,7 +193,7 @@ export class HpackEncoder {
       // Fields before the bad one may have changed our table, but the peer
       // never sees this block: empty the table and make the next block start
       // with a size update to 0, which empties the peer's table too (§4.2).
-      this.#table.clear();
+      this.#table?.clear();
       this.#pendingMin = 0;
       throw error;
     }
@@ -201,15 +206,14 @@ export class HpackEncoder {
     huffman: boolean,
     sensitive: ReadonlySet<string> | undefined,
   ): number {
-    const table = this.#table;
     for (const field of fields) {
       const name = field[0];
       const value = field[1];
       if (typeof name !== "string" || typeof value !== "string") throw notAString(field);
       // Worst case: 6 octets of index, 2 × (6 octets of length + raw string).
       const need = pos + 18 + name.length + value.length;
-      if (need > this.#buffer.length) this.#grow(need);
-      const out = this.#buffer;
+      if (need > scratch.length) grow(need);
+      const out = scratch;
 
       const neverIndex = (sensitive !== undefined && sensitive.has(name)) ||
         name === "authorization" || name === "proxy-authorization" ||
@@ -223,14 +227,15 @@ export class HpackEncoder {
         }
         const seq = this.#fieldSeq.get(name)?.get(value);
         if (seq !== undefined) {
-          pos = writeInteger(out, pos, STATIC_TABLE_LENGTH + table.indexOfSeq(seq), 7, 0x80);
+          // A seq exists only for an entry of the table, so the table exists.
+          pos = writeInteger(out, pos, STATIC_TABLE_LENGTH + this.#table!.indexOfSeq(seq), 7, 0x80);
           continue;
         }
       }
       let nameIndex = STATIC_NAME_INDEX.get(name);
       if (nameIndex === undefined) {
         const seq = this.#nameSeq.get(name);
-        nameIndex = seq === undefined ? 0 : STATIC_TABLE_LENGTH + table.indexOfSeq(seq);
+        nameIndex = seq === undefined ? 0 : STATIC_TABLE_LENGTH + this.#table!.indexOfSeq(seq);
       }
       if (neverIndex) {
         // §6.2.3 Literal Header Field Never Indexed.
@@ -239,7 +244,7 @@ export class HpackEncoder {
         NOT_INDEXED.has(name) ||
         (name === ":path" && value.includes("?")) ||
         // Too big: it would flush most of the table (nghttp2's 3/4 rule).
-        (name.length + value.length + ENTRY_OVERHEAD) * 4 > table.maxSize * 3
+        (name.length + value.length + ENTRY_OVERHEAD) * 4 > this.#tableMaxSize * 3
       ) {
         // §6.2.2 Literal Header Field without Indexing.
         pos = writeInteger(out, pos, nameIndex, 4, 0x00);
@@ -255,8 +260,9 @@ export class HpackEncoder {
   }
 
   #insert(name: string, value: string): void {
-    const seq = this.#table.nextSeq;
-    if (!this.#table.add(name, value)) return;
+    const table = this.#table ??= this.#createTable();
+    const seq = table.nextSeq;
+    if (!table.add(name, value)) return;
     let values = this.#fieldSeq.get(name);
     if (values === undefined) {
       values = new Map();
@@ -266,26 +272,49 @@ export class HpackEncoder {
     this.#nameSeq.set(name, seq);
   }
 
+  /** The dynamic table and its lookup maps, created with the first indexed field. */
+  #createTable(): DynamicTable {
+    this.#fieldSeq = new Map();
+    this.#nameSeq = new Map();
+    return new DynamicTable({
+      maxSize: this.#tableMaxSize,
+      onEvict: (name, value, seq) => {
+        const values = this.#fieldSeq.get(name);
+        if (values !== undefined && values.get(value) === seq) {
+          values.delete(value);
+          if (values.size === 0) this.#fieldSeq.delete(name);
+        }
+        if (this.#nameSeq.get(name) === seq) this.#nameSeq.delete(name);
+      },
+    });
+  }
+
+  #setTableMaxSize(size: number): void {
+    this.#tableMaxSize = size;
+    if (this.#table !== undefined) this.#table.maxSize = size;
+  }
+
   /** §6.3 Dynamic Table Size Update(s) at the start of the block. */
   #writeSizeUpdates(): number {
-    const out = this.#buffer;
+    const out = scratch; // a size update is at most 12 octets: no need to grow
     let pos = 0;
     const final = this.#headerTableSize;
     if (this.#pendingMin < final) {
       pos = writeInteger(out, pos, this.#pendingMin, 5, 0x20);
-      this.#table.maxSize = this.#pendingMin;
+      this.#setTableMaxSize(this.#pendingMin);
     }
     pos = writeInteger(out, pos, final, 5, 0x20);
-    this.#table.maxSize = final;
+    this.#setTableMaxSize(final);
     this.#pendingMin = -1;
     return pos;
   }
+}
 
-  #grow(need: number): void {
-    const next = new Uint8Array(Math.max(need, this.#buffer.length * 2));
-    next.set(this.#buffer);
-    this.#buffer = next;
-  }
+/** Grows the scratch buffer to at least `need` octets, keeping the block written so far. */
+function grow(need: number): void {
+  const next = new Uint8Array(Math.max(need, scratch.length * 2));
+  next.set(scratch);
+  scratch = next;
 }
 
 /** Writes a §5.2 string literal, Huffman-coded only when strictly shorter. */

@@ -272,3 +272,35 @@ Deno.test("H2Connection accepts several dynamic table size updates at the start 
   );
   assert.equal(peer.event("RequestReceived").streamId, 1);
 });
+
+Deno.test("H2Connection.receiveData returns events that later calls leave alone", async (t) => {
+  // API.md §1: receiveData returns the events of that call; the array is the caller's.
+  for (const role of Peer.both()) {
+    await t.step(role, () => {
+      const peer = ready(role);
+      peer.send(frames.ping("abcdefgh"));
+      const first = peer.events;
+      const copy = [...first];
+      assert.equal(first.length, 1);
+      peer.send(frames.ping("ijklmnop"), frames.ping("qrstuvwx"));
+      assert.equal(peer.events.length, 2);
+      assert.deepEqual(first, copy);
+    });
+  }
+});
+
+Deno.test("H2Connection splits outbound cookies only when splitOutboundCookies is set (RFC 9113 §8.2.3)", async (t) => {
+  // Connections with and without header switches must not share their configuration.
+  const cookieFields = (peer: ReturnType<typeof ready>) => {
+    peer.conn.sendHeaders(1, request("GET", "/", [["cookie", "a=1; b=2"]]), { endStream: true });
+    const [h] = peer.read();
+    return (h!.headers as [string, string][]).filter(([name]) => name === "cookie");
+  };
+  await t.step("split", () => {
+    const split = ready("client", { conn: { splitOutboundCookies: true } });
+    assert.deepEqual(cookieFields(split), [["cookie", "a=1"], ["cookie", "b=2"]]);
+  });
+  await t.step("default (and after a split connection existed)", () => {
+    assert.deepEqual(cookieFields(ready("client")), [["cookie", "a=1; b=2"]]);
+  });
+});

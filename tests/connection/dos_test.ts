@@ -300,3 +300,22 @@ Deno.test("H2Connection charges frames on streams it closed to the glitch budget
     });
   }
 });
+
+Deno.test("H2Connection's reset budget holds its burst, no more, when first spent after a long idle time", () => {
+  // A token bucket starts full and refills up to its burst only (reference/http2-attacks.md row 6).
+  let now = 0;
+  const peer = ready("server", {
+    conn: { limits: { resetBurst: 10, resetRatePerSecond: 5 }, now: () => now },
+  });
+  now += 3_600_000;
+  let id = 1;
+  const reset = () => {
+    peer.trySend(frames.headers(id).request("GET", "/"), frames.rstStream(id).cancel());
+    id += 2;
+    return peer.error;
+  };
+  for (let i = 0; i < 10; i++) assert.equal(reset(), undefined, `reset ${i}`);
+  peer.read();
+  reset();
+  expectCalm(peer);
+});

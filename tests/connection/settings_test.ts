@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { bytes, frames, hpack, S } from "../_helpers/frames.ts";
 import { Peer, ready } from "../_helpers/peer.ts";
+import { Settings } from "../../lib/settings.ts";
 
 Deno.test("H2Connection acknowledges a peer SETTINGS frame and reports RemoteSettingsChanged (RFC 9113 §6.5.3)", async (t) => {
   // RFC 9113 §6.5.3: "Upon receiving ... the recipient MUST immediately emit a SETTINGS frame with the ACK flag"
@@ -364,4 +365,20 @@ Deno.test("H2Connection applies duplicate setting ids in one frame in order, the
   peer.expect(frames.settingsAck());
   peer.conn.sendHeaders(1, [[":status", "200"]]);
   assert.equal(peer.conn.localFlowControlWindow(1), 200);
+});
+
+Deno.test("Settings objects share no values: applying to one leaves the RFC defaults of another (RFC 9113 §6.5.2)", () => {
+  // Every Settings starts from the same RFC defaults; none may see another's changes.
+  const a = new Settings();
+  const b = new Settings();
+  const defaults = [...b.entries()];
+  a.apply([[S.INITIAL_WINDOW_SIZE, 1_000], [S.MAX_CONCURRENT_STREAMS, 7]]);
+  assert.equal(a.initialWindowSize, 1_000);
+  assert.equal(a.maxConcurrentStreams, 7);
+  assert.equal(b.initialWindowSize, 65_535);
+  assert.equal(b.maxConcurrentStreams, Infinity);
+  assert.deepEqual([...b.entries()], defaults);
+  assert.deepEqual([...new Settings().entries()], defaults);
+  assert.equal(new Settings([[S.MAX_FRAME_SIZE, 20_000]]).maxFrameSize, 20_000);
+  assert.equal(new Settings().maxFrameSize, 16_384);
 });

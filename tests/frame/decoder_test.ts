@@ -369,3 +369,22 @@ Deno.test("FrameDecoder accepts edge values the RFC allows", () => {
     debugData: new Uint8Array(),
   });
 });
+
+Deno.test("FrameDecoder keeps frames of a drained chunk intact and joins the next split frame", () => {
+  // RFC 9113 §4.1: frames split anywhere across reads. A drained chunk is let go of (an
+  // idle connection must not pin its last read); its frames and the partial one stay intact.
+  const decoder = new FrameDecoder();
+  const ping = raw(T.PING, 0, 0, [1, 2, 3, 4, 5, 6, 7, 8]);
+  const chunk = concat(ping, ping.subarray(0, 4));
+  decoder.push(chunk);
+  const first = decoder.next();
+  assert.equal(first?.type, T.PING);
+  assert.equal(decoder.next(), undefined);
+  assert.equal(decoder.bufferedLength, 4);
+  assert.deepEqual(first.type === T.PING && [...first.data], [1, 2, 3, 4, 5, 6, 7, 8]);
+  decoder.push(ping.subarray(4));
+  const second = decoder.next();
+  assert.deepEqual(second?.type === T.PING && [...second.data], [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(decoder.next(), undefined);
+  assert.equal(decoder.bufferedLength, 0);
+});

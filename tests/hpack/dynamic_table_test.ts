@@ -80,3 +80,19 @@ Deno.test("DynamicTable evicts when its maximum size is lowered", () => {
   assert.equal(table.size, 0);
   assert.equal(table.maxSize, 4096);
 });
+
+Deno.test("DynamicTable behaves as empty before its first entry, whatever its size", () => {
+  // The ring is allocated with the first entry (RFC 7541 §4: an empty table has no entries).
+  const table = new DynamicTable({ maxSize: 100 });
+  assert.equal(table.get(1), undefined);
+  assert.equal(table.nameAt(1), undefined);
+  table.clear();
+  table.maxSize = 0;
+  assert.equal(table.add("a", "b"), false); // 34 octets > 0: not added
+  assert.equal(table.length, 0);
+  table.maxSize = 100;
+  assert.equal(table.add("a", "b"), true);
+  assert.deepEqual(table.get(1), ["a", "b"]);
+  for (let i = 0; i < 40; i++) table.add(`n${i}`, "v"); // 35 octets each: 2 fit
+  assert.deepEqual([table.get(1), table.get(2), table.length], [["n39", "v"], ["n38", "v"], 2]);
+});

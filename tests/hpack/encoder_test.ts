@@ -215,3 +215,44 @@ Deno.test("HpackEncoder grows its buffer for large header lists", () => {
   assert.deepEqual(decoder.decode(encoder.encode(fields)), fields);
   assert.deepEqual(decoder.decode(encoder.encode(fields)), fields);
 });
+
+Deno.test("HpackEncoder round-trips when its table is first used after size changes", async (t) => {
+  // The lookup maps and the table's ring are created with the first indexed field; size
+  // updates before that must still be signalled and applied (RFC 7541 §4.2, §6.3).
+  const lists: HeaderField[][] = [
+    [[":method", "GET"], ["x-a", "1".repeat(40)]],
+    [["x-b", "2".repeat(40)], ["x-a", "1".repeat(40)]],
+    [["x-c", "3".repeat(40)], ["x-b", "2".repeat(40)], ["x-a", "1".repeat(40)]],
+  ];
+  for (const sizes of [[0], [0, 200], [100, 0, 150], [8192, 120]]) {
+    await t.step(`sizes ${sizes.join(" → ")} before the first field`, () => {
+      const encoder = new HpackEncoder();
+      const decoder = new HpackDecoder({ maxAllowedTableSize: 8192 });
+      for (const size of sizes) encoder.headerTableSize = size;
+      for (let round = 0; round < 3; round++) {
+        for (const list of lists) assert.deepEqual(decoder.decode(encoder.encode(list)), list);
+      }
+      assert.equal(decoder.headerTableSize, sizes.at(-1));
+    });
+  }
+});
+
+Deno.test("HpackEncoder blocks of interleaved encoders stay intact", () => {
+  // Encoders share one output buffer: `encode` hands out copies, so one encoder's block
+  // survives another's, even one large enough to grow the buffer.
+  const a = new HpackEncoder();
+  const b = new HpackEncoder();
+  const decodeA = new HpackDecoder();
+  const decodeB = new HpackDecoder({ maxHeaderListSize: Infinity });
+  const listA: HeaderField[] = [[":status", "200"], ["x-a", "from a"]];
+  const listB: HeaderField[] = [["x-b", "b".repeat(50_000)], ["x-b2", "from b"]];
+  const blockA = a.encode(listA);
+  const copyA = blockA.slice();
+  const blockB = b.encode(listB);
+  assert.deepEqual(blockA, copyA);
+  const viewA = a.encodeView(listA);
+  assert.deepEqual(decodeA.decode(blockA), listA);
+  assert.deepEqual(decodeA.decode(viewA), listA);
+  assert.deepEqual(decodeB.decode(blockB), listB);
+  assert.deepEqual(decodeB.decode(b.encode(listB)), listB);
+});
