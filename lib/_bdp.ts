@@ -19,7 +19,9 @@
  *   sample that grows nothing the next one waits for one stream window of
  *   consumed octets, then 4, 16 and at most 64 windows (hyper waits 100 ms
  *   growing ×4 to 10 s; octets are our clock). A growth resets the wait, and
- *   once both windows are at their maximum no PING is sent again.
+ *   once both windows are at their maximum no PING is sent again. A PING
+ *   also needs DATA received since the previous ACK ({@linkcode
+ *   BdpEstimator.received}), as grpc-go pings only from its DATA handler.
  * - **Bandwidth check with a clock** (optional, as hyper and grpc-go): with
  *   `now`, the smoothed round trip gives a bandwidth `sample / (1.5 × rtt)`,
  *   and a window grows only when it is the largest seen, so a round trip that
@@ -82,7 +84,8 @@ export function isBdpPing(data: Uint8Array): boolean {
  *   streamWindow: 65_536, connectionWindow: 65_536,
  *   maxStreamWindow: 1_048_576, maxConnectionWindow: 1_048_576,
  * });
- * const ping = bdp.consumed(16_384); // the first consumed octets start a sample
+ * bdp.received(); // a DATA frame arrived
+ * const ping = bdp.consumed(16_384); // consuming it starts a sample
  * assert.ok(ping !== undefined);
  * assert.equal(bdp.consumed(16_384), undefined); // one PING outstanding at most
  * bdp.consumed(16_384);
@@ -105,6 +108,8 @@ export class BdpEstimator {
 
   readonly #now: (() => number) | undefined;
   #outstanding = false;
+  /** DATA arrived since the last ACK: the peer wrote after seeing our last PING. */
+  #fresh = false;
   #sequence = 0;
   #sample = 0;
   #sentAt = 0;
@@ -142,8 +147,17 @@ export class BdpEstimator {
       this.connectionWindow >= this.maxConnectionWindow;
   }
 
+  /** Notes that a DATA frame arrived (a PING is only sent after one, see {@linkcode consumed}). */
+  received(): void {
+    this.#fresh = true;
+  }
+
   /**
    * Records octets the application consumed (credited back to the peer).
+   * A PING starts only if DATA arrived since the previous one was answered,
+   * so the peer always writes between two of our PINGs (grpc-go's server
+   * counts PINGs with no write of its own in between as abuse, and closes
+   * with ENHANCE_YOUR_CALM "too_many_pings" after three).
    *
    * @param size Flow-controlled octets.
    * @returns The payload of a PING to send now, or undefined.
@@ -157,7 +171,7 @@ export class BdpEstimator {
       this.#quiet -= size;
       return undefined;
     }
-    if (this.done) return undefined;
+    if (!this.#fresh || this.done) return undefined;
     // The octets that prompted the PING count too (hyper, grpc-go): with WINDOW_UPDATEs sent per
     // half window, a window-limited round trip delivers between 1/2 and all of the window.
     this.#outstanding = true;
@@ -179,6 +193,7 @@ export class BdpEstimator {
     if (!this.#outstanding || !isBdpPing(data)) return false;
     if (((data[6]! << 8) | data[7]!) !== this.#sequence) return false;
     this.#outstanding = false;
+    this.#fresh = false;
     const sample = this.#sample;
     this.#sample = 0;
     if (!this.#bandwidthGrew(sample)) return this.#flat();

@@ -600,6 +600,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #dispatch(event: H2Event): void {
     switch (event.type) {
       case "DataReceived":
+        this.#bdp?.received();
         this.#receiver.recvData(event.streamId, event.data, event.flowControlledLength);
         return; // surfaced through the body streams only
       case "RequestReceived":

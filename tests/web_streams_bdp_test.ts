@@ -42,6 +42,7 @@ function estimator(
 
 /** One round trip: a PING prompted by `octets` consumed, then its ACK; whether a window grew. */
 function roundTrip(bdp: BdpEstimator, octets: number): boolean {
+  bdp.received();
   const ping = bdp.consumed(octets);
   assert.ok(ping !== undefined, "a PING is due");
   return bdp.acked(ping);
@@ -59,7 +60,10 @@ Deno.test("BdpEstimator doubles a window when one round trip consumes 2/3 of it 
   assert.equal(bdp.streamWindow, 1 * MIB);
   assert.equal(bdp.connectionWindow, 1 * MIB);
   assert.equal(bdp.done, true);
-  for (let i = 0; i < 100; i++) assert.equal(bdp.consumed(1 * MIB), undefined);
+  for (let i = 0; i < 100; i++) {
+    bdp.received();
+    assert.equal(bdp.consumed(1 * MIB), undefined);
+  }
   assert.equal(bdp.pingsSent, 3);
 });
 
@@ -89,9 +93,13 @@ Deno.test("BdpEstimator grows the connection window on its own samples and keeps
 
 Deno.test("BdpEstimator keeps one PING outstanding and ignores stale or foreign ACKs", () => {
   const bdp = estimator(64 * KIB, 64 * KIB, 1 * MIB);
+  bdp.received();
   const ping = bdp.consumed(16 * KIB)!;
   assert.ok(isBdpPing(ping));
-  for (let i = 0; i < 10; i++) assert.equal(bdp.consumed(16 * KIB), undefined);
+  for (let i = 0; i < 10; i++) {
+    bdp.received();
+    assert.equal(bdp.consumed(16 * KIB), undefined);
+  }
   assert.equal(bdp.pingsSent, 1);
   const forged = ping.slice();
   forged[7]! ^= 1; // another sequence number
@@ -101,21 +109,41 @@ Deno.test("BdpEstimator keeps one PING outstanding and ignores stale or foreign 
   assert.equal(bdp.acked(ping), false); // already answered
   assert.equal(bdp.streamWindow, 352 * KIB);
   // The octets that prompted the PING are part of its sample.
+  bdp.received();
   const next = bdp.consumed(300 * KIB)!;
   assert.equal(bdp.acked(next), true);
   assert.equal(bdp.streamWindow, 600 * KIB);
 });
 
+Deno.test("BdpEstimator pings only after DATA that arrived since the last ACK (grpc-go counts bare PINGs)", () => {
+  const bdp = estimator(64 * KIB, 64 * KIB, 1 * MIB);
+  assert.equal(bdp.consumed(16 * KIB), undefined); // consuming alone, no DATA seen: no PING
+  bdp.received();
+  const ping = bdp.consumed(16 * KIB)!;
+  bdp.received(); // DATA before the ACK was sent before the peer saw the PING: it does not count
+  assert.equal(bdp.acked(ping), false);
+  bdp.received(); // arrived after the ACK (the flat sample's wait is one stream window)
+  assert.equal(bdp.consumed(64 * KIB), undefined);
+  assert.ok(bdp.consumed(1) !== undefined);
+  // Buffered octets consumed after an ACK, with no DATA since, start nothing.
+  const fresh = estimator(64 * KIB, 64 * KIB, 1 * MIB);
+  fresh.received();
+  fresh.acked(fresh.consumed(64 * KIB)!);
+  for (let i = 0; i < 100; i++) assert.equal(fresh.consumed(64 * KIB), undefined);
+  assert.equal(fresh.pingsSent, 1);
+});
+
 Deno.test("BdpEstimator waits 1, 4, 16 then 64 stream windows of consumed octets after flat samples", () => {
   const bdp = estimator(64 * KIB, 64 * KIB, 1 * MIB);
   const gaps: number[] = [];
+  bdp.received();
   let ping = bdp.consumed(1)!;
   for (let sample = 0; sample < 6; sample++) {
     bdp.consumed(1 * KIB); // a slow reader: 1 KiB per round trip
     assert.equal(bdp.acked(ping), false);
     let gap = 0;
     let next: Uint8Array | undefined;
-    while ((next = bdp.consumed(16 * KIB)) === undefined) gap += 16 * KIB;
+    while (bdp.received(), (next = bdp.consumed(16 * KIB)) === undefined) gap += 16 * KIB;
     gaps.push(gap / (64 * KIB));
     ping = next;
   }
@@ -124,6 +152,7 @@ Deno.test("BdpEstimator waits 1, 4, 16 then 64 stream windows of consumed octets
   // A growing sample resets the wait: the next PING goes out at the next consumed octets.
   bdp.consumed(64 * KIB);
   assert.equal(bdp.acked(ping), true);
+  bdp.received();
   assert.ok(bdp.consumed(1) !== undefined);
 });
 
@@ -131,6 +160,7 @@ Deno.test("BdpEstimator with a clock grows only while the measured bandwidth is 
   let time = 0;
   const bdp = estimator(64 * KIB, 64 * KIB, 16 * MIB, () => time);
   const trip = (octets: number, ms: number): boolean => {
+    bdp.received();
     const ping = bdp.consumed(octets)!;
     time += ms;
     return bdp.acked(ping);
