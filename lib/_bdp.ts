@@ -17,9 +17,11 @@
  *   slow consumer never makes the windows (and the memory it may pin) grow.
  * - **Rate limit without a clock.** At most one PING is outstanding; after a
  *   sample that grows nothing the next one waits for one stream window of
- *   consumed octets, then 4, 16 and at most 64 windows (hyper waits 100 ms
- *   growing ×4 to 10 s; octets are our clock). A growth resets the wait, and
- *   once both windows are at their maximum no PING is sent again. A PING
+ *   consumed octets, then 2, 4, … and at most 64 windows (hyper waits 100 ms
+ *   growing ×4 to 10 s; octets are our clock). After a growth the next
+ *   sample skips one round trip's worth of octets, in which the peer learns
+ *   the new windows; once both windows are at their maximum no PING is sent
+ *   again. A PING
  *   also needs DATA received since the previous ACK ({@linkcode
  *   BdpEstimator.received}), as grpc-go pings only from its DATA handler.
  * - **Bandwidth check with a clock** (optional, as hyper and grpc-go): with
@@ -35,7 +37,7 @@ import { MAX_WINDOW_SIZE } from "./constants.ts";
 
 /** The first six octets of every BDP PING payload (ASCII `h2-bdp`); two sequence octets follow. */
 const PREFIX = [0x68, 0x32, 0x2d, 0x62, 0x64, 0x70] as const;
-/** Waits after a flat sample, in stream windows of consumed octets, grow ×4 up to this. */
+/** Waits after a flat sample, in stream windows of consumed octets, double up to this. */
 const MAX_QUIET_WINDOWS = 64;
 
 /** Windows of {@linkcode BdpEstimator}: the starting sizes and how far they may grow. */
@@ -213,7 +215,11 @@ export class BdpEstimator {
       grew = true;
     }
     if (!grew) return this.#flat();
-    this.#quietWindows = 0; // growing: sample again at once
+    // The peer sees the new windows half a round trip from now, and what it sends with them
+    // arrives a round trip from now: skip that round trip (about one sample of octets), or its
+    // sample would judge the old windows and count as flat.
+    this.#quietWindows = 0;
+    this.#quiet = sample;
     return true;
   }
 
@@ -221,7 +227,7 @@ export class BdpEstimator {
   #flat(): false {
     this.#quietWindows = this.#quietWindows === 0
       ? 1
-      : Math.min(MAX_QUIET_WINDOWS, this.#quietWindows * 4);
+      : Math.min(MAX_QUIET_WINDOWS, this.#quietWindows * 2);
     this.#quiet = this.#quietWindows * this.streamWindow;
     return false;
   }
