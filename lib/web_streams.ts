@@ -647,7 +647,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     try {
       this.connection.ping(ping);
     } catch {
-      this.#bdp = undefined; // the connection is closing: nothing more to measure
+      // The engine is closed: nothing more will arrive to measure.
     }
   }
 
@@ -666,7 +666,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         this.connection.incrementFlowControlWindow(bdp.connectionWindow - connection);
       }
     } catch {
-      this.#bdp = undefined; // the connection is closing
+      // The engine is closed: the windows no longer matter.
     }
   }
 
