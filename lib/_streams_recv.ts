@@ -42,6 +42,8 @@ export interface RecvHost {
   /** True once the connection is closing. */
   isClosing(): boolean;
   scheduleFlush(): void;
+  /** Octets credited back to the peer (the BDP estimator's samples). */
+  consumed(size: number): void;
 }
 
 /** The receiving half of the adapter: per-stream queues of received DATA. */
@@ -265,6 +267,7 @@ export class Receiver {
       // The stream is gone; the engine credits what it can. Anything else is a bug.
       if (!(error instanceof H2Error)) throw error;
     }
+    this.#host.consumed(size);
   }
 }
 

@@ -75,7 +75,10 @@ export class WindowManager {
       });
     }
     this.currentWindowSize = next;
-    if (next > this.maxWindowSize) this.maxWindowSize = next;
+    // The window now refills towards a size larger by the increment. (python h2 raises it only
+    // when the window overflows it, so an increment made while received data is unacknowledged
+    // was taken back by the next processBytes: the peer got the credit once, then never again.)
+    this.maxWindowSize = Math.max(this.maxWindowSize + size, next);
   }
 
   /**

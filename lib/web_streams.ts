@@ -31,6 +31,16 @@
  *   the application leaves unread. hyper and Go use 1 MiB per stream too;
  *   the connection window is larger than theirs (1 MiB) so that sixteen
  *   concurrent uploads each still get a full stream window.
+ * - **Adaptive windows.** Unless the caller chose the windows, they grow
+ *   from a bandwidth-delay estimate (hyper's and grpc-go's BDP PINGs): while
+ *   received bodies are consumed, one PING at a time measures how much is
+ *   consumed per round trip, and a sample of at least 2/3 of a window doubles
+ *   it (SETTINGS_INITIAL_WINDOW_SIZE for streams, WINDOW_UPDATE for the
+ *   connection), up to 16 MiB per stream and 16 MiB per connection (its
+ *   starting size: the memory a stalled reader may leave buffered stays what
+ *   it was without growth; raise `maxConnectionWindow` for many concurrent
+ *   fast uploads over long round trips). The ACKs of these PINGs are not
+ *   surfaced as events.
  * - **Lifecycle.** A peer reset cancels the stream's body source and errors
  *   its received body; a connection error (an `H2Error` out of `receiveData`)
  *   closes the transport once the GOAWAY is flushed; an `AbortSignal` (or
@@ -46,6 +56,8 @@ import { ChunkReader } from "./_streams_read.ts";
 import { Receiver } from "./_streams_recv.ts";
 import { initiate } from "./_streams_init.ts";
 import { Sender } from "./_streams_send.ts";
+import { type BdpEstimator, isBdpPing } from "./_bdp.ts";
+import { SettingCode } from "./constants.ts";
 
 /**
  * A duplex byte transport: a Deno TCP or TLS connection, a node:net socket
@@ -110,6 +122,21 @@ export interface H2StreamsConnectOptions extends H2StreamsOptions {
   streamWindow?: number;
   /** The connection receive window, opened with a WINDOW_UPDATE at start. @default 16_777_216 */
   connectionWindow?: number;
+  /**
+   * Grow the receive windows from a bandwidth-delay estimate (PING round
+   * trips, as hyper's adaptive window): a window that the octets consumed in
+   * one round trip nearly fill doubles, up to {@link maxStreamWindow} and
+   * {@link maxConnectionWindow}. Windows grow only while the application
+   * reads bodies as fast as they arrive. With `connectionOptions.now`, growth
+   * also needs the measured bandwidth to be the highest yet.
+   * @default true, unless `streamWindow`, `connectionWindow` or a
+   *   SETTINGS_INITIAL_WINDOW_SIZE in `connectionOptions.settings` is given
+   */
+  adaptiveWindow?: boolean;
+  /** With {@link adaptiveWindow}: the stream window's ceiling. @default 16_777_216 */
+  maxStreamWindow?: number;
+  /** With {@link adaptiveWindow}: the connection window's ceiling. @default 16_777_216 */
+  maxConnectionWindow?: number;
   /**
    * Server only, h2c upgrade (RFC 7540 §3.2): the `HTTP2-Settings` header of
    * the HTTP/1.1 request. The connection starts with
@@ -195,6 +222,8 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #receiver: Receiver;
   /** Bytes read before this object existed, taken (and dropped) by the read loop. */
   #initialData: Uint8Array | undefined;
+  /** Adaptive windows (set by the factories), or undefined for fixed ones. */
+  #bdp: BdpEstimator | undefined;
 
   #events: H2Event[] = [];
   #eventHead = 0;
@@ -239,6 +268,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
       connection,
       isClosing: () => this.#closing,
       scheduleFlush: () => this.#scheduleFlush(),
+      consumed: (size) => this.#consumed(size),
     });
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
     const signal = options.signal;
@@ -269,7 +299,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     transport: H2Transport,
     options: H2StreamsConnectOptions = {},
   ): H2StreamsConnection {
-    return new H2StreamsConnection(initiate(false, options), transport, options);
+    return H2StreamsConnection.#start(false, transport, options);
   }
 
   /**
@@ -284,7 +314,18 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     transport: H2Transport,
     options: H2StreamsConnectOptions = {},
   ): H2StreamsConnection {
-    return new H2StreamsConnection(initiate(true, options), transport, options);
+    return H2StreamsConnection.#start(true, transport, options);
+  }
+
+  static #start(
+    clientSide: boolean,
+    transport: H2Transport,
+    options: H2StreamsConnectOptions,
+  ): H2StreamsConnection {
+    const { connection, bdp } = initiate(clientSide, options);
+    const h2 = new H2StreamsConnection(connection, transport, options);
+    h2.#bdp = bdp; // before the first read, which starts on a microtask
+    return h2;
   }
 
   /** The error that ended the connection (an `H2Error` for protocol errors), if any. */
@@ -623,12 +664,12 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #dispatch(event: H2Event): void {
     switch (event.type) {
       case "DataReceived":
+        this.#bdp?.received();
         if (this.#receiver.recvData(event.streamId, event.data, event.flowControlledLength)) {
           this.#chunkKept = true;
         }
         return; // surfaced through the body streams only
       case "PingReceived":
-      case "PingAckReceived":
         this.#chunkKept = true; // its bytes may be a view of the chunk
         break;
       case "RequestReceived":
@@ -655,8 +696,49 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         this.#chunkKept = true; // its debug data may be a view of the chunk
         this.#recvGoAway(event.errorCode, event.lastStreamId);
         break;
+      case "PingAckReceived":
+        if (this.#bdp !== undefined && isBdpPing(event.pingData)) {
+          this.#bdpAcked(event.pingData);
+          return; // our own measurement, not the application's PING (read, not kept)
+        }
+        this.#chunkKept = true; // its bytes may be a view of the chunk
+        break;
     }
     this.#emit(event);
+  }
+
+  // ---------------------------------------------------------------- adaptive windows
+
+  /** Received octets were consumed: maybe start a BDP sample with a PING. */
+  #consumed(size: number): void {
+    const bdp = this.#bdp;
+    if (bdp === undefined) return;
+    const ping = bdp.consumed(size);
+    if (ping === undefined) return;
+    try {
+      this.connection.ping(ping);
+    } catch {
+      // The engine is closed: nothing more will arrive to measure.
+    }
+  }
+
+  /** A BDP PING came back: grow the windows the sample says are too small. */
+  #bdpAcked(data: Uint8Array): void {
+    const bdp = this.#bdp!;
+    const stream = bdp.streamWindow;
+    const connection = bdp.connectionWindow;
+    if (!bdp.acked(data)) return;
+    try {
+      // RFC 9113 §6.9.2: a new SETTINGS_INITIAL_WINDOW_SIZE resizes every open stream too.
+      if (bdp.streamWindow > stream) {
+        this.connection.updateSettings([[SettingCode.INITIAL_WINDOW_SIZE, bdp.streamWindow]]);
+      }
+      if (bdp.connectionWindow > connection) {
+        this.connection.incrementFlowControlWindow(bdp.connectionWindow - connection);
+      }
+    } catch {
+      // The engine is closed: the windows no longer matter.
+    }
   }
 
   #emit(event: H2Event): void {

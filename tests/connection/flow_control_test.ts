@@ -279,6 +279,26 @@ Deno.test("H2Connection sends WINDOW_UPDATE for incrementFlowControlWindow and v
   }
 });
 
+Deno.test("H2Connection keeps a connection window opened while received data is unacknowledged (RFC 9113 §6.9)", () => {
+  // A WINDOW_UPDATE is a promise of room: the window must refill to its new size afterwards.
+  // (python h2 raises the refill target only when the window overflows it, so an increment made
+  // while data is outstanding was taken back by the next acknowledgements.)
+  const peer = ready("server");
+  peer.openStream(1);
+  peer.openStream(3);
+  const chunk = new Uint8Array(10_000);
+  for (let i = 0; i < 4; i++) peer.send(frames.data(1, chunk));
+  peer.conn.incrementFlowControlWindow(100_000);
+  peer.expect(frames.windowUpdate(0, 100_000));
+  assert.equal(peer.conn.remoteFlowControlWindow(0), 65_535 - 40_000 + 100_000);
+  for (let i = 0; i < 5; i++) peer.send(frames.data(3, chunk));
+  peer.conn.acknowledgeReceivedData(40_000, 1);
+  peer.conn.acknowledgeReceivedData(50_000, 3);
+  // 90,000 processed ≥ half of 165,535: all of it is credited back, filling the window.
+  assert.equal(sumIncrements(peer.read(), 0), 90_000);
+  assert.equal(peer.conn.remoteFlowControlWindow(0), 165_535);
+});
+
 Deno.test("H2Connection lets a zero-length END_STREAM DATA frame through a zero window (RFC 9113 §6.9.1)", async (t) => {
   // RFC 9113 §6.9.1: only the payload length is flow controlled; an empty frame consumes nothing.
   for (const role of ROLES) {
