@@ -1,8 +1,8 @@
 // RFC 9113 §8.3, §8.8.1, §8.8.2: python h2's tutorial server ("Writing your own HTTP/2 server")
 // ported line by line to H2Connection, driven in memory with client bytes built by hand
 // (tests/_helpers/frames.ts, no lib/ encoder) and checked with the test-only frame parser
-// and HPACK decoder (tests/_helpers/decode.ts). tests/interop/python_h2_test.ts runs the
-// same port next to python h2 itself and compares the frames.
+// and HPACK decoder (tests/_helpers/decode.ts). tests/interop/python_h2_tutorial_test.ts
+// runs the same port next to python h2 itself and compares the frames.
 import assert from "node:assert/strict";
 import { H2Connection } from "../lib/connection.ts";
 import { type HeaderField, RequestReceived } from "../lib/events.ts";

@@ -40,6 +40,15 @@ export const T = {
   PRIORITY_UPDATE: 0x10,
 } as const;
 
+/** Frame flag bits, RFC 9113 §6 (END_STREAM and ACK share 0x1). */
+export const F = {
+  END_STREAM: 0x1,
+  ACK: 0x1,
+  END_HEADERS: 0x4,
+  PADDED: 0x8,
+  PRIORITY: 0x20,
+} as const;
+
 /** Error codes, RFC 9113 §7 (names are what `expectGoAway` etc. accept). */
 export const CODES = {
   NO_ERROR: 0x0,
@@ -73,18 +82,22 @@ export const S = {
 } as const;
 
 /** Concatenate octets from any mix of sources (the raw escape hatch). */
-export function bytes(...parts: ByteSource[]): Uint8Array {
-  const out: number[] = [];
+export function bytes(...parts: ByteSource[]): Uint8Array<ArrayBuffer> {
+  // One allocation (collect, then copy): the attack and fuzz suites build hundreds of
+  // thousands of frames through here, most from a single array.
+  if (parts.length === 1 && parts[0] instanceof Uint8Array) return parts[0].slice();
+  const chunks: (number | string | Uint8Array)[] = [];
+  let length = 0;
   const add = (part: ByteSource): void => {
     if (typeof part === "number") {
       if (!Number.isInteger(part) || part < 0 || part > 255) {
         throw new RangeError(`Bad octet ${part}`);
       }
-      out.push(part);
-    } else if (typeof part === "string") {
-      for (let i = 0; i < part.length; i++) out.push(part.charCodeAt(i) & 0xff);
-    } else if (part instanceof Uint8Array) {
-      for (const b of part) out.push(b);
+      chunks.push(part);
+      length += 1;
+    } else if (typeof part === "string" || part instanceof Uint8Array) {
+      chunks.push(part);
+      length += part.length;
     } else if (Array.isArray(part)) {
       for (const p of part) add(p);
     } else {
@@ -92,7 +105,19 @@ export function bytes(...parts: ByteSource[]): Uint8Array {
     }
   };
   for (const p of parts) add(p);
-  return new Uint8Array(out);
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    if (typeof chunk === "number") {
+      out[offset++] = chunk;
+    } else if (typeof chunk === "string") {
+      for (let i = 0; i < chunk.length; i++) out[offset++] = chunk.charCodeAt(i) & 0xff;
+    } else {
+      out.set(chunk, offset);
+      offset += chunk.length;
+    }
+  }
+  return out;
 }
 
 /** `n` copies of octet `value`. */
@@ -100,7 +125,21 @@ export function repeat(value: number, n: number): Uint8Array {
   return new Uint8Array(n).fill(value);
 }
 
-function u32(n: number): number[] {
+/** Concatenates byte arrays (a fast path of `bytes()` for large payloads). */
+export function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** A 32-bit big-endian integer as four octets (the value is taken modulo 2^32). */
+export function u32(n: number): number[] {
   return [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 }
 
@@ -111,7 +150,7 @@ export function rawFrame(
   streamId: number,
   payload: Uint8Array,
   length: number = payload.length,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(9 + payload.length);
   out[0] = (length >>> 16) & 0xff;
   out[1] = (length >>> 8) & 0xff;
@@ -127,7 +166,7 @@ export function rawFrame(
 // A minimal HPACK encoder, RFC 7541 (independent of lib/hpack).
 
 /** RFC 7541 §5.1 integer with an N-bit prefix; `first` holds the pattern bits. */
-function hpackInt(value: number, prefixBits: number, first: number): number[] {
+export function hpackInt(value: number, prefixBits: number, first = 0): number[] {
   const max = (1 << prefixBits) - 1;
   if (value < max) return [first | value];
   const out = [first | max];
@@ -140,39 +179,72 @@ function hpackInt(value: number, prefixBits: number, first: number): number[] {
   return out;
 }
 
-function hpackString(s: string): number[] {
-  const out = hpackInt(s.length, 7, 0x00); // H = 0: no Huffman
+/** RFC 7541 §5.2 string literal, H = 0 (no Huffman): length prefix, then latin1 octets. */
+export function hpackString(s: string, out: number[] = []): number[] {
+  out.push(...hpackInt(s.length, 7, 0x00)); // H = 0: no Huffman
   for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff);
   return out;
 }
 
+/** RFC 7541 §6.2 literal with a new name (index 0); `first` selects §6.2.1/§6.2.2/§6.2.3. */
+function literalNewName(first: number, name: string, value: string, out: number[] = []): number[] {
+  out.push(first);
+  hpackString(name, out);
+  hpackString(value, out);
+  return out;
+}
+
+/** Raw HPACK representations as octet lists (for callers that splice them into arrays). */
+export const hpackOctets = {
+  /** §6.2.2 literal without indexing, new name. */
+  literal(name: string, value: string): number[] {
+    return literalNewName(0x00, name, value);
+  },
+  /** §6.2.1 literal with incremental indexing, new name (adds to the dynamic table). */
+  literalIndexed(name: string, value: string): number[] {
+    return literalNewName(0x40, name, value);
+  },
+  /** §6.2.3 literal never indexed, new name. */
+  neverIndexed(name: string, value: string): number[] {
+    return literalNewName(0x10, name, value);
+  },
+  /** §6.1 indexed field (static 1..61, dynamic 62..). */
+  indexed(index: number): number[] {
+    return hpackInt(index, 7, 0x80);
+  },
+  /** §6.3 dynamic table size update. */
+  sizeUpdate(size: number): number[] {
+    return hpackInt(size, 5, 0x20);
+  },
+};
+
 /** Raw HPACK representations for hand-made header blocks. */
 export const hpack = {
   /** §6.2.2 literal without indexing, new name. */
-  literal(name: string, value: string): Uint8Array {
-    return new Uint8Array([0x00, ...hpackString(name), ...hpackString(value)]);
+  literal(name: string, value: string): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(hpackOctets.literal(name, value));
   },
   /** §6.2.1 literal with incremental indexing, new name (adds to the dynamic table). */
-  literalIndexed(name: string, value: string): Uint8Array {
-    return new Uint8Array([0x40, ...hpackString(name), ...hpackString(value)]);
+  literalIndexed(name: string, value: string): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(hpackOctets.literalIndexed(name, value));
   },
   /** §6.2.3 literal never indexed, new name. */
-  neverIndexed(name: string, value: string): Uint8Array {
-    return new Uint8Array([0x10, ...hpackString(name), ...hpackString(value)]);
+  neverIndexed(name: string, value: string): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(hpackOctets.neverIndexed(name, value));
   },
   /** §6.1 indexed field (static 1..61, dynamic 62..). */
-  indexed(index: number): Uint8Array {
-    return new Uint8Array(hpackInt(index, 7, 0x80));
+  indexed(index: number): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(hpackOctets.indexed(index));
   },
   /** §6.3 dynamic table size update. */
-  sizeUpdate(size: number): Uint8Array {
-    return new Uint8Array(hpackInt(size, 5, 0x20));
+  sizeUpdate(size: number): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(hpackOctets.sizeUpdate(size));
   },
   /** A whole block of literals without indexing. */
-  encode(fields: Iterable<Field>): Uint8Array {
-    const parts: Uint8Array[] = [];
-    for (const [n, v] of fields) parts.push(hpack.literal(n, v));
-    return bytes(parts);
+  encode(fields: Iterable<Field>): Uint8Array<ArrayBuffer> {
+    const out: number[] = [];
+    for (const [n, v] of fields) literalNewName(0x00, n, v, out);
+    return new Uint8Array(out);
   },
 };
 
@@ -212,7 +284,7 @@ export abstract class FrameBuilder {
     return this;
   }
   /** The serialised frame. */
-  toBytes(): Uint8Array {
+  toBytes(): Uint8Array<ArrayBuffer> {
     const payload = this.#payloadOverride ?? this.payload();
     return rawFrame(
       this.type,
@@ -223,7 +295,7 @@ export abstract class FrameBuilder {
     );
   }
   /** Alias of `toBytes()`. */
-  bytes(): Uint8Array {
+  bytes(): Uint8Array<ArrayBuffer> {
     return this.toBytes();
   }
 }
@@ -340,7 +412,8 @@ export class HeadersBuilder extends FrameBuilder {
     return this.#block ?? hpack.encode(this.#fields);
   }
   protected payload(): Uint8Array {
-    const body = bytes(this.#prio ? prioBytes(this.#prio) : [], this.headerBlock());
+    const block = this.headerBlock();
+    const body = this.#prio ? bytes(prioBytes(this.#prio), block) : block;
     return padWrap(this.#pad, body);
   }
 }

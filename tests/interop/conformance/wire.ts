@@ -1,63 +1,34 @@
 /**
- * The conformance suite's own HTTP/2 wire format: a frame serialiser, a frame
- * parser and a literal-only HPACK encoder, written from RFC 9113 §4.1/§6 and
- * RFC 7541 §5–§6 alone. It deliberately imports nothing from `lib/`, so a bug
- * in our codec cannot hide the same bug in the server (h2spec uses Go's
- * `x/net/http2` framer for the same reason: an independent implementation).
+ * The conformance suite's HTTP/2 wire format: frame constructors with the call
+ * shapes of h2spec's cases, a literal-only HPACK encoder, and a frame parser.
+ * The octets come from the test DSL (`tests/_helpers/frames.ts`), written from
+ * RFC 9113 §4.1/§6 and RFC 7541 §5–§6 alone; it deliberately imports nothing
+ * from `lib/`, so a bug in our codec cannot hide the same bug in the server
+ * (h2spec uses Go's `x/net/http2` framer for the same reason: an independent
+ * implementation).
  *
  * @module
  */
+import {
+  bytes as latin1Bytes,
+  CODES,
+  concat as concatParts,
+  F,
+  type Field,
+  frames,
+  hpack,
+  hpackInt as hpackIntOctets,
+  hpackString as hpackStringOctets,
+  PREFACE_TEXT,
+  rawFrame,
+  S,
+  T,
+} from "../../_helpers/frames.ts";
 
-/** Frame type codes, RFC 9113 §6 (our own copy, independent of `lib/constants.ts`). */
-export const T = {
-  DATA: 0x0,
-  HEADERS: 0x1,
-  PRIORITY: 0x2,
-  RST_STREAM: 0x3,
-  SETTINGS: 0x4,
-  PUSH_PROMISE: 0x5,
-  PING: 0x6,
-  GOAWAY: 0x7,
-  WINDOW_UPDATE: 0x8,
-  CONTINUATION: 0x9,
-} as const;
-
-/** Frame flag bits, RFC 9113 §6. */
-export const F = {
-  END_STREAM: 0x1,
-  ACK: 0x1,
-  END_HEADERS: 0x4,
-  PADDED: 0x8,
-  PRIORITY: 0x20,
-} as const;
+export { F, type Field, S, T };
 
 /** Error codes, RFC 9113 §7. */
-export const E = {
-  NO_ERROR: 0x0,
-  PROTOCOL_ERROR: 0x1,
-  INTERNAL_ERROR: 0x2,
-  FLOW_CONTROL_ERROR: 0x3,
-  SETTINGS_TIMEOUT: 0x4,
-  STREAM_CLOSED: 0x5,
-  FRAME_SIZE_ERROR: 0x6,
-  REFUSED_STREAM: 0x7,
-  CANCEL: 0x8,
-  COMPRESSION_ERROR: 0x9,
-  CONNECT_ERROR: 0xa,
-  ENHANCE_YOUR_CALM: 0xb,
-  INADEQUATE_SECURITY: 0xc,
-  HTTP_1_1_REQUIRED: 0xd,
-} as const;
-
-/** SETTINGS identifiers, RFC 9113 §6.5.2. */
-export const S = {
-  HEADER_TABLE_SIZE: 0x1,
-  ENABLE_PUSH: 0x2,
-  MAX_CONCURRENT_STREAMS: 0x3,
-  INITIAL_WINDOW_SIZE: 0x4,
-  MAX_FRAME_SIZE: 0x5,
-  MAX_HEADER_LIST_SIZE: 0x6,
-} as const;
+export const E = CODES;
 
 const ERROR_NAMES = new Map<number, string>(Object.entries(E).map(([k, v]) => [v, k]));
 const TYPE_NAMES = new Map<number, string>(Object.entries(T).map(([k, v]) => [v, k]));
@@ -73,7 +44,7 @@ export function errorName(code: number): string {
 }
 
 /** The client connection preface, RFC 9113 §3.4. */
-export const PREFACE: Uint8Array = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+export const PREFACE: Uint8Array = latin1Bytes(PREFACE_TEXT);
 
 /**
  * Concatenates byte arrays.
@@ -82,13 +53,7 @@ export const PREFACE: Uint8Array = new TextEncoder().encode("PRI * HTTP/2.0\r\n\
  * @returns One array.
  */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatParts(parts);
 }
 
 /**
@@ -98,11 +63,7 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
  * @returns The bytes.
  */
 export function bytes(text: string): Uint8Array {
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
-}
-
-function u32(value: number): Uint8Array {
-  return Uint8Array.of(value >>> 24 & 0xff, value >>> 16 & 0xff, value >>> 8 & 0xff, value & 0xff);
+  return latin1Bytes(text);
 }
 
 /**
@@ -121,15 +82,7 @@ export function frame(
   streamId: number,
   payload: Uint8Array = new Uint8Array(0),
 ): Uint8Array {
-  const out = new Uint8Array(9 + payload.length);
-  out[0] = payload.length >>> 16 & 0xff;
-  out[1] = payload.length >>> 8 & 0xff;
-  out[2] = payload.length & 0xff;
-  out[3] = type;
-  out[4] = flags;
-  out.set(u32(streamId >>> 0), 5);
-  out.set(payload, 9);
-  return out;
+  return rawFrame(type, flags, streamId, payload);
 }
 
 /** Priority fields of HEADERS/PRIORITY (RFC 9113 §5.3.1 / §6.3). */
@@ -142,9 +95,9 @@ export interface Priority {
   weight: number;
 }
 
-function priorityBytes(p: Priority): Uint8Array {
-  const dep = u32((p.dependsOn | (p.exclusive ? 0x8000_0000 : 0)) >>> 0);
-  return concat(dep, Uint8Array.of(p.weight));
+/** The DSL's priority fields take the weight (1–256), not the field as sent. */
+function prio(p: Priority): { dependsOn: number; exclusive: boolean; weight: number } {
+  return { dependsOn: p.dependsOn, exclusive: p.exclusive, weight: p.weight + 1 };
 }
 
 /**
@@ -160,14 +113,13 @@ export function data(
   payload: Uint8Array | string,
   options: { endStream?: boolean; pad?: Uint8Array } = {},
 ): Uint8Array {
-  const body = typeof payload === "string" ? bytes(payload) : payload;
-  let flags = options.endStream ? F.END_STREAM : 0;
-  let out = body;
+  const builder = frames.data(streamId, payload);
+  if (options.endStream) builder.endStream();
   if (options.pad !== undefined) {
-    flags |= F.PADDED;
-    out = concat(Uint8Array.of(options.pad.length), body, options.pad);
+    // The padding octets are given (h2spec sends them as written), so the payload is raw.
+    builder.flags(F.PADDED).rawPayload(options.pad.length, builder.data, options.pad);
   }
-  return frame(T.DATA, flags, streamId, out);
+  return builder.toBytes();
 }
 
 /**
@@ -184,21 +136,12 @@ export function headers(
   options: { endStream?: boolean; endHeaders?: boolean; priority?: Priority; padLength?: number } =
     {},
 ): Uint8Array {
-  let flags = 0;
-  if (options.endStream) flags |= F.END_STREAM;
-  if (options.endHeaders ?? true) flags |= F.END_HEADERS;
-  const parts: Uint8Array[] = [];
-  if (options.padLength !== undefined) {
-    flags |= F.PADDED;
-    parts.push(Uint8Array.of(options.padLength));
-  }
-  if (options.priority !== undefined) {
-    flags |= F.PRIORITY;
-    parts.push(priorityBytes(options.priority));
-  }
-  parts.push(block);
-  if (options.padLength !== undefined) parts.push(new Uint8Array(options.padLength));
-  return frame(T.HEADERS, flags, streamId, concat(...parts));
+  const builder = frames.headers(streamId).block(block);
+  if (options.endStream) builder.endStream();
+  if (!(options.endHeaders ?? true)) builder.noEndHeaders();
+  if (options.padLength !== undefined) builder.padded(options.padLength);
+  if (options.priority !== undefined) builder.priority(prio(options.priority));
+  return builder.toBytes();
 }
 
 /**
@@ -210,7 +153,9 @@ export function headers(
  * @returns The frame bytes.
  */
 export function continuation(streamId: number, block: Uint8Array, endHeaders: boolean): Uint8Array {
-  return frame(T.CONTINUATION, endHeaders ? F.END_HEADERS : 0, streamId, block);
+  const builder = frames.continuation(streamId, block);
+  if (endHeaders) builder.endHeaders();
+  return builder.toBytes();
 }
 
 /**
@@ -221,7 +166,7 @@ export function continuation(streamId: number, block: Uint8Array, endHeaders: bo
  * @returns The frame bytes.
  */
 export function priority(streamId: number, p: Priority): Uint8Array {
-  return frame(T.PRIORITY, 0, streamId, priorityBytes(p));
+  return frames.priority(streamId, prio(p)).toBytes();
 }
 
 /**
@@ -232,7 +177,7 @@ export function priority(streamId: number, p: Priority): Uint8Array {
  * @returns The frame bytes.
  */
 export function rstStream(streamId: number, code: number): Uint8Array {
-  return frame(T.RST_STREAM, 0, streamId, u32(code));
+  return frames.rstStream(streamId).code(code).toBytes();
 }
 
 /**
@@ -242,13 +187,9 @@ export function rstStream(streamId: number, code: number): Uint8Array {
  * @returns The frame bytes.
  */
 export function settings(...entries: [number, number][]): Uint8Array {
-  const payload = new Uint8Array(entries.length * 6);
-  entries.forEach(([id, value], i) => {
-    payload[i * 6] = id >>> 8 & 0xff;
-    payload[i * 6 + 1] = id & 0xff;
-    payload.set(u32(value >>> 0), i * 6 + 2);
-  });
-  return frame(T.SETTINGS, 0, 0, payload);
+  const builder = frames.settings();
+  for (const [id, value] of entries) builder.set(id, value);
+  return builder.toBytes();
 }
 
 /**
@@ -257,7 +198,7 @@ export function settings(...entries: [number, number][]): Uint8Array {
  * @returns The frame bytes.
  */
 export function settingsAck(): Uint8Array {
-  return frame(T.SETTINGS, F.ACK, 0);
+  return frames.settingsAck().toBytes();
 }
 
 /**
@@ -269,7 +210,7 @@ export function settingsAck(): Uint8Array {
  * @returns The frame bytes.
  */
 export function pushPromise(streamId: number, promisedId: number, block: Uint8Array): Uint8Array {
-  return frame(T.PUSH_PROMISE, F.END_HEADERS, streamId, concat(u32(promisedId), block));
+  return frames.pushPromise(streamId, promisedId).block(block).toBytes();
 }
 
 /**
@@ -282,7 +223,9 @@ export function pushPromise(streamId: number, promisedId: number, block: Uint8Ar
 export function ping(opaque: Uint8Array | string, ack = false): Uint8Array {
   const payload = new Uint8Array(8);
   payload.set((typeof opaque === "string" ? bytes(opaque) : opaque).subarray(0, 8));
-  return frame(T.PING, ack ? F.ACK : 0, 0, payload);
+  const builder = frames.ping(payload);
+  if (ack) builder.ack();
+  return builder.toBytes();
 }
 
 /**
@@ -294,7 +237,7 @@ export function ping(opaque: Uint8Array | string, ack = false): Uint8Array {
  * @returns The frame bytes.
  */
 export function goAway(lastStreamId: number, code: number, debug: string = ""): Uint8Array {
-  return frame(T.GOAWAY, 0, 0, concat(u32(lastStreamId), u32(code), bytes(debug)));
+  return frames.goAway(lastStreamId).code(code).debug(debug).toBytes();
 }
 
 /**
@@ -305,11 +248,11 @@ export function goAway(lastStreamId: number, code: number, debug: string = ""): 
  * @returns The frame bytes.
  */
 export function windowUpdate(streamId: number, increment: number): Uint8Array {
-  return frame(T.WINDOW_UPDATE, 0, streamId, u32(increment >>> 0));
+  return frames.windowUpdate(streamId, increment).toBytes();
 }
 
 // ---------------------------------------------------------------------------
-// HPACK, literal representations only (RFC 7541 §5.1, §5.2, §6.2.2)
+// HPACK, literal representations only (RFC 7541 §5.1, §5.2, §6.2.2), from the DSL's encoder
 
 /**
  * An HPACK integer with an N-bit prefix (RFC 7541 §5.1).
@@ -320,16 +263,7 @@ export function windowUpdate(streamId: number, increment: number): Uint8Array {
  * @returns The encoded octets.
  */
 export function hpackInt(value: number, prefixBits: number, firstByteFlags = 0): Uint8Array {
-  const max = (1 << prefixBits) - 1;
-  if (value < max) return Uint8Array.of(firstByteFlags | value);
-  const out = [firstByteFlags | max];
-  let rest = value - max;
-  while (rest >= 128) {
-    out.push(rest % 128 + 128);
-    rest = Math.floor(rest / 128);
-  }
-  out.push(rest);
-  return Uint8Array.from(out);
+  return Uint8Array.from(hpackIntOctets(value, prefixBits, firstByteFlags));
 }
 
 /**
@@ -339,11 +273,8 @@ export function hpackInt(value: number, prefixBits: number, firstByteFlags = 0):
  * @returns The length-prefixed octets.
  */
 export function hpackString(text: string): Uint8Array {
-  return concat(hpackInt(text.length, 7), bytes(text));
+  return Uint8Array.from(hpackStringOctets(text));
 }
-
-/** A header field as a name/value pair. */
-export type Field = readonly [string, string];
 
 /**
  * A header block made only of "Literal Header Field without Indexing — New
@@ -354,9 +285,7 @@ export type Field = readonly [string, string];
  * @returns The header block.
  */
 export function encodeHeaders(fields: readonly Field[]): Uint8Array {
-  return concat(
-    ...fields.map(([n, v]) => concat(Uint8Array.of(0x00), hpackString(n), hpackString(v))),
-  );
+  return hpack.encode(fields);
 }
 
 // ---------------------------------------------------------------------------

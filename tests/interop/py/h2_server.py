@@ -9,7 +9,7 @@ in its own thread, and exits on its own after --timeout seconds.
 --connect-protocol advertises ENABLE_CONNECT_PROTOCOL; CONNECT requests are
 then answered 200 at once and their DATA echoed back (an RFC 8441 tunnel).
 
-Routes (the same ones tests/interop/python_h2_test.ts serves with our engine):
+Routes (the same ones tests/interop/python_h2_server_test.ts serves with our engine):
   POST /echo       200, the request body echoed back (flow-controlled both ways);
                    x-max-data-frame: the largest DATA frame received (flow-controlled size)
   POST /padded-echo  200, the body echoed in DATA frames padded with 64 octets
