@@ -246,6 +246,32 @@ function pyString(text: string): string {
   return json;
 }
 
+/** The slab small response bodies are carved from (see {@link smallBody}). */
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+/** Size of one slab: about 500 JSON echoes. */
+const SLAB_SIZE = 65_536;
+/** Bodies above this size get their own buffer. */
+const SLAB_MAX_BODY = 4_096;
+
+/**
+ * `length` fresh octets for a response body. Small ones are views carved
+ * out of a shared slab, as Node's `Buffer` pool does: a new `ArrayBuffer`
+ * costs more than a small response (~0.4 µs and its share of GC), a view of
+ * an existing one ~20 ns. Views never overlap and a slab lives as long as
+ * any of them, so a body queued behind a closed window stays intact.
+ */
+function smallBody(length: number): Uint8Array {
+  if (length > SLAB_MAX_BODY) return new Uint8Array(length);
+  if (slabUsed + length > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const body = slab.subarray(slabUsed, slabUsed + length);
+  slabUsed += length;
+  return body;
+}
+
 function respondJson(
   connection: H2StreamsConnection,
   streamId: number,
@@ -253,7 +279,7 @@ function respondJson(
   status = "200",
 ): Promise<boolean> {
   // pyString escapes everything above U+007E: the JSON is ASCII, one octet per char.
-  const body = new Uint8Array(json.length);
+  const body = smallBody(json.length);
   for (let i = 0; i < json.length; i++) body[i] = json.charCodeAt(i);
   return connection.respond(streamId, [
     [":status", status],
