@@ -323,6 +323,8 @@ function recvSettings(core: ConnectionCore, frame: SettingsFrame): void {
 }
 
 function recvPing(core: ConnectionCore, frame: PingFrame): void {
+  // A copy: events own their bytes, so only DATA payloads are views of the caller's input (the
+  // Web Streams adapter reads into the same buffer again when no DATA view was kept).
   const pingData = frame.data.slice();
   if (frame.ack) {
     if (core.goAway.shutdownPending && isShutdownPing(pingData)) {

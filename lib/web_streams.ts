@@ -117,7 +117,11 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   readonly closed: Promise<void>;
 
   #reader: ChunkReader;
-  /** A view of the chunk being received was kept (queued body data, event bytes). */
+  /**
+   * A view of the chunk being received was kept: queued body data. (The engine
+   * copies PING data and GOAWAY debug data into its events, lib/_recv.ts, so
+   * DATA payloads are the only views of a chunk that leave `receiveData`.)
+   */
   #chunkKept = false;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #onEvent: ((event: H2Event) => void) | undefined;
@@ -577,9 +581,6 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
           this.#chunkKept = true;
         }
         return; // surfaced through the body streams only
-      case "PingReceived":
-        this.#chunkKept = true; // its bytes may be a view of the chunk
-        break;
       case "RequestReceived":
         this.#receiver.open(event.streamId, true, event.streamEnded !== undefined);
         break;
@@ -601,15 +602,13 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         );
         break;
       case "ConnectionTerminated":
-        this.#chunkKept = true; // its debug data may be a view of the chunk
         this.#recvGoAway(event.errorCode, event.lastStreamId);
         break;
       case "PingAckReceived":
         if (this.#bdp !== undefined && isBdpPing(event.pingData)) {
           this.#bdpAcked(event.pingData);
-          return; // our own measurement, not the application's PING (read, not kept)
+          return; // our own measurement, not the application's PING
         }
-        this.#chunkKept = true; // its bytes may be a view of the chunk
         break;
     }
     this.#emit(event);

@@ -306,3 +306,37 @@ Deno.test(
     await server.closed;
   }),
 );
+
+Deno.test(
+  "H2StreamsConnection reuses its read buffer after PINGs: the events' bytes are copies (RFC 9113 §6.7)",
+  bounded(async () => {
+    const { client, toServer, fromServer } = clientWithPipes();
+    const reader = new RecordingReader(toServer);
+    const pings: Uint8Array[] = [];
+    const server = H2StreamsConnection.server(
+      { readable: reader, writable: fromServer } as unknown as H2Transport,
+      {
+        onEvent(event: H2Event) {
+          if (event.type === "PingReceived") pings.push(event.pingData);
+          if (event.type === "RequestReceived") {
+            void server.respond(event.streamId, OK, new TextEncoder().encode("hello"));
+          }
+        },
+      },
+    );
+    await exchange(client, GET);
+    for (let i = 0; i < 10; i++) {
+      client.connection.ping(new Uint8Array(8).fill(i + 1));
+      await client.flush();
+      await exchange(client, GET);
+    }
+    // The client's own BDP PINGs (it consumes the responses' DATA) arrive too.
+    const ours = pings.filter((data) => data[0]! >= 1 && data[0]! <= 10);
+    assert.equal(ours.length, 10);
+    ours.forEach((data, i) => assert.deepEqual(data, new Uint8Array(8).fill(i + 1)));
+    const quiet = reader.buffers.slice(-10);
+    assert.ok(quiet.every((buffer) => buffer === quiet[0]), "PINGs do not stop the reuse");
+    await client.close();
+    await server.closed;
+  }),
+);
