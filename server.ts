@@ -289,13 +289,19 @@ function respondJson(
   ], body);
 }
 
-/** `size` octets of {@link PATTERN}, as views of the shared buffer (sendData copies them). */
+/**
+ * A frame's worth of {@link PATTERN} (16 KiB, the smallest SETTINGS_MAX_FRAME_SIZE): each piece
+ * of a large body is this same view, sent as one DATA frame without being cut (sendData copies it).
+ */
+const PATTERN_PIECE = PATTERN.subarray(0, 16_384);
+
+/** `size` octets of {@link PATTERN}, as views of the shared buffer. */
 function patternBody(size: number): H2Body {
   if (size <= PATTERN.length) return PATTERN.subarray(0, size);
   return (function* () {
-    for (let left = size; left > 0; left -= PATTERN.length) {
-      yield left >= PATTERN.length ? PATTERN : PATTERN.subarray(0, left);
-    }
+    let left = size;
+    for (; left >= PATTERN_PIECE.length; left -= PATTERN_PIECE.length) yield PATTERN_PIECE;
+    if (left > 0) yield PATTERN.subarray(0, left);
   })();
 }
 

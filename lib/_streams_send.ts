@@ -11,6 +11,10 @@ import type { H2Connection } from "./connection.ts";
 import { ErrorCode, H2Error } from "./errors.ts";
 import type { HeaderField } from "./events.ts";
 
+/** DATA options, shared rather than allocated per frame. */
+const END_STREAM = Object.freeze({ endStream: true });
+const NOT_END_STREAM = Object.freeze({ endStream: false });
+
 /** A body that is not a single buffer. */
 export type BodySource =
   | ReadableStream<Uint8Array>
@@ -132,7 +136,8 @@ export class Sender {
         const reader = body.getReader();
         out.cancel = (reason) => void reader.cancel(reason).catch(() => {});
         while (true) {
-          if (!await this.#roomFor(out)) return;
+          if (out.queued >= this.#maxStreamSend && !await this.#roomFor(out)) return;
+          if (out.finished) return;
           const { value, done } = await reader.read();
           if (done) break;
           if (out.finished) return;
@@ -143,7 +148,8 @@ export class Sender {
         const iterator = body[Symbol.asyncIterator]();
         out.cancel = () => void iterator.return?.()?.catch?.(() => {});
         while (true) {
-          if (!await this.#roomFor(out)) return;
+          if (out.queued >= this.#maxStreamSend && !await this.#roomFor(out)) return;
+          if (out.finished) return;
           const { value, done } = await iterator.next();
           if (done) break;
           if (out.finished) return;
@@ -152,7 +158,8 @@ export class Sender {
         }
       } else {
         for (const chunk of body) {
-          if (!await this.#roomFor(out)) return;
+          if (out.queued >= this.#maxStreamSend && !await this.#roomFor(out)) return;
+          if (out.finished) return;
           this.#enqueue(out, chunk);
           this.#host.afterAction();
         }
@@ -169,7 +176,11 @@ export class Sender {
     this.#host.afterAction();
   }
 
-  /** Waits until the stream's send buffer has room; false once the stream is finished. */
+  /**
+   * Waits until the stream's send buffer has room; false once the stream is
+   * finished. Callers check for room first: most chunks find some, and an
+   * async call per chunk would cost a promise each.
+   */
   async #roomFor(out: Outbound): Promise<boolean> {
     while (!out.finished && out.queued >= this.#maxStreamSend) {
       await new Promise<void>((resolve) => out.space = resolve);
@@ -204,7 +215,7 @@ export class Sender {
         if (window <= 0) return false;
         const chunk = out.chunks[0]!;
         const size = Math.min(chunk.length - out.offset, window, conn.maxOutboundFrameSize);
-        const piece = chunk.subarray(out.offset, out.offset + size);
+        const piece = size === chunk.length ? chunk : chunk.subarray(out.offset, out.offset + size);
         out.offset += size;
         out.queued -= size;
         if (out.offset === chunk.length) {
@@ -212,7 +223,7 @@ export class Sender {
           out.offset = 0;
         }
         const last = out.queued === 0 && out.ended && out.trailers === undefined;
-        conn.sendData(id, piece, { endStream: last });
+        conn.sendData(id, piece, last ? END_STREAM : NOT_END_STREAM);
         if (last) this.#finish(out, true, undefined);
         else {
           if (out.queued === 0 && !out.ended) this.#sendable.delete(out);

@@ -143,6 +143,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
 
   #inDispatch = false;
   #flushScheduled = false;
+  #flushTask: (() => void) | undefined;
   #writing = false;
   #inFlight = 0;
   #flushWaiters: (() => void)[] = [];
@@ -767,12 +768,15 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #scheduleFlush(): void {
     if (this.#inDispatch || this.#flushScheduled) return;
     this.#flushScheduled = true;
-    queueMicrotask(() => {
-      this.#flushScheduled = false;
-      this.#sender?.pump();
-      this.#flushNow();
-      this.#checkDone();
-    });
+    // One callback per connection, made on first use, instead of a closure per flush.
+    queueMicrotask(
+      this.#flushTask ??= () => {
+        this.#flushScheduled = false;
+        this.#sender?.pump();
+        this.#flushNow();
+        this.#checkDone();
+      },
+    );
   }
 
   #flushNow(): void {
