@@ -3,7 +3,8 @@
  * server"), on Deno: it answers every request with its header fields as
  * JSON, plus two routes for load tests. This is the only layer that owns
  * sockets and timers; the protocol lives in `lib/`, the stream plumbing in
- * `lib/web_streams.ts`.
+ * `lib/web_streams.ts`, the routes in `lib/_tutorial.ts` and the reading of
+ * the first bytes (preface or HTTP/1.1 head, h2c upgrade) in `lib/_http1.ts`.
  *
  * ```sh
  * deno run --allow-net server.ts [--port 8080] [--hostname 0.0.0.0] [--cert FILE --key FILE]
