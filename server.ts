@@ -3,7 +3,8 @@
  * server"), on Deno: it answers every request with its header fields as
  * JSON, plus two routes for load tests. This is the only layer that owns
  * sockets and timers; the protocol lives in `lib/`, the stream plumbing in
- * `lib/web_streams.ts`.
+ * `lib/web_streams.ts`, the routes in `lib/tutorial.ts` and the reading of
+ * the first bytes (preface or HTTP/1.1 head, h2c upgrade) in `lib/_http1.ts`.
  *
  * ```sh
  * deno run --allow-net server.ts [--port 8080] [--hostname 0.0.0.0] [--cert FILE --key FILE]
@@ -29,25 +30,30 @@
 
 import { parseArgs } from "node:util";
 import { H2StreamsConnection } from "./lib/web_streams.ts";
-import type { H2Body, H2Transport } from "./lib/web_streams.ts";
+import type { H2Transport } from "./lib/web_streams.ts";
 import { ErrorCode } from "./lib/errors.ts";
 import { FrameWriter } from "./lib/frame/encoder.ts";
-import type { H2Event, HeaderField } from "./lib/events.ts";
+import type { H2Event } from "./lib/events.ts";
 import type { H2Connection } from "./lib/connection.ts";
 import { serveConnection, type ServeConnectionHandler } from "./lib/serve_connection.ts";
+import { type H2Handler, type H2Request, tutorialRoute } from "./lib/tutorial.ts";
+import {
+  type Http1Head,
+  http1Response,
+  HTTP2_REQUIRED_BODY,
+  sniff,
+  upgradedRequestFields,
+  upgradeSettings,
+} from "./lib/_http1.ts";
 
-/** A request as handed to an {@link H2Handler}. */
-export interface H2Request {
-  /** The request's stream. */
-  readonly streamId: number;
-  /** The request fields in received order, pseudo-headers included. */
-  readonly headers: HeaderField[];
-  /** The connection, to respond and to read the body (`requestBody(streamId)`). */
-  readonly connection: H2StreamsConnection;
-}
-
-/** Answers one request; a throw or rejection resets the stream with INTERNAL_ERROR. */
-export type H2Handler = (request: H2Request) => void | Promise<void>;
+export {
+  type H2Handler,
+  type H2Request,
+  headersJson,
+  MAX_BYTES,
+  SERVER_NAME,
+  tutorialHandler,
+} from "./lib/tutorial.ts";
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
@@ -119,343 +125,12 @@ export interface Server {
   shutdown(): Promise<void>;
 }
 
-/** The `server` field of every response. */
-export const SERVER_NAME = "basic-h2-server/1.0";
-/** Largest body `GET /bytes/N` serves. */
-export const MAX_BYTES = 64 * 1024 * 1024;
-
 const encoder = new TextEncoder();
-/** `GET /bytes/N` sends this pattern (octet i is `i % 256`), repeated. */
-const PATTERN = Uint8Array.from({ length: 65_536 }, (_, i) => i & 0xff);
-
-/**
- * The tutorial's application: `GET /bytes/N`, `POST /echo-size`, and a JSON
- * echo of the request fields for everything else.
- *
- * @param request The request.
- * @returns Resolves when the response is handed to the connection.
- */
-export async function tutorialHandler(request: H2Request): Promise<void> {
-  await tutorialRoute(request);
-}
-
-/**
- * {@link tutorialHandler} without the promise wrapper: the JSON echo (most
- * requests) returns the `respond` promise, the rest await bodies.
- */
-function tutorialRoute(request: H2Request): Promise<unknown> {
-  const { streamId, headers, connection } = request;
-  let method = "", path = "";
-  for (const [name, value] of headers) {
-    if (name === ":method") method = value;
-    else if (name === ":path") path = value;
-  }
-  if (method === "GET" && path.startsWith("/bytes/")) return sendBytes(connection, streamId, path);
-  if (method === "POST" && (path === "/echo-size" || path.startsWith("/echo-size?"))) {
-    return echoSize(connection, streamId);
-  }
-  return respondJson(connection, streamId, headersJson(headers));
-}
-
-function sendBytes(connection: H2StreamsConnection, streamId: number, path: string) {
-  const route = path.split("?", 1)[0]!;
-  const digits = route.slice("/bytes/".length);
-  const size = /^\d{1,9}$/.test(digits) ? Number(digits) : Infinity;
-  if (size > MAX_BYTES) {
-    return respondJson(
-      connection,
-      streamId,
-      `{"error": "N must be an integer <= ${MAX_BYTES}"}`,
-      "400",
-    );
-  }
-  return connection.respond(streamId, [
-    [":status", "200"],
-    ["content-type", "application/octet-stream"],
-    ["content-length", String(size)],
-    ["server", SERVER_NAME],
-  ], patternBody(size));
-}
-
-async function echoSize(connection: H2StreamsConnection, streamId: number): Promise<void> {
-  let received: number;
-  try {
-    // Counted as it arrives, never kept: the read buffers are reused.
-    received = await connection.drainBody(streamId);
-  } catch {
-    return; // the stream was reset: nobody to answer
-  }
-  await respondJson(connection, streamId, `{"received": ${received}}`);
-}
-
-/**
- * `json.dumps(dict(headers))` as Python prints it: insertion order, a later
- * duplicate overwrites the value, `", "` and `": "` separators, non-ASCII
- * escaped.
- *
- * @param headers Fields in received order.
- * @returns The JSON text.
- */
-export function headersJson(headers: readonly HeaderField[]): string {
-  // A dict keeps the first position of a name and its last value. Quadratic in the field
-  // count, which the engine bounds (maxHeaderFields, 128), and cheaper than a Map for the
-  // usual dozen fields.
-  let json = "{";
-  const count = headers.length;
-  for (let i = 0; i < count; i++) {
-    const name = headers[i]![0];
-    let seen = false;
-    for (let j = 0; j < i; j++) {
-      if (headers[j]![0] === name) {
-        seen = true;
-        break;
-      }
-    }
-    if (seen) continue;
-    let value = headers[i]![1];
-    for (let j = i + 1; j < count; j++) if (headers[j]![0] === name) value = headers[j]![1];
-    json += (json.length === 1 ? "" : ", ") + pyString(name) + ": " + pyString(value);
-  }
-  return json + "}";
-}
-
-/** Recently quoted names and values: most fields repeat from request to request. */
-const quoted = new Map<string, string>();
-/** Entries {@link quoted} holds before it starts over. */
-const QUOTED_MAX = 1_024;
-/** Longer strings are quoted every time instead of being cached. */
-const QUOTED_MAX_LENGTH = 256;
-
-function pyString(text: string): string {
-  const cached = quoted.get(text);
-  if (cached !== undefined) return cached;
-  let json = JSON.stringify(text);
-  for (let i = 0; i < json.length; i++) {
-    if (json.charCodeAt(i) >= 0x7f) {
-      json = json.replace(
-        /[\u007f-\uffff]/g,
-        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-      );
-      break;
-    }
-  }
-  if (text.length <= QUOTED_MAX_LENGTH) {
-    if (quoted.size >= QUOTED_MAX) quoted.clear();
-    quoted.set(text, json);
-  }
-  return json;
-}
-
-/** The slab small response bodies are carved from (see {@link smallBody}). */
-let slab = new Uint8Array(0);
-let slabUsed = 0;
-/** Size of one slab: about 500 JSON echoes. */
-const SLAB_SIZE = 65_536;
-/** Bodies above this size get their own buffer. */
-const SLAB_MAX_BODY = 4_096;
-
-/**
- * `length` fresh octets for a response body. Small ones are views carved
- * out of a shared slab, as Node's `Buffer` pool does: a new `ArrayBuffer`
- * costs more than a small response (~0.4 µs and its share of GC), a view of
- * an existing one ~20 ns. Views never overlap and a slab lives as long as
- * any of them, so a body queued behind a closed window stays intact.
- */
-function smallBody(length: number): Uint8Array {
-  if (length > SLAB_MAX_BODY) return new Uint8Array(length);
-  if (slabUsed + length > slab.length) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const body = slab.subarray(slabUsed, slabUsed + length);
-  slabUsed += length;
-  return body;
-}
-
-function respondJson(
-  connection: H2StreamsConnection,
-  streamId: number,
-  json: string,
-  status = "200",
-): Promise<boolean> {
-  // pyString escapes everything above U+007E: the JSON is ASCII, one octet per char.
-  const body = smallBody(json.length);
-  for (let i = 0; i < json.length; i++) body[i] = json.charCodeAt(i);
-  return connection.respond(streamId, [
-    [":status", status],
-    ["server", SERVER_NAME],
-    ["content-length", String(body.length)],
-    ["content-type", "application/json"],
-  ], body);
-}
-
-/**
- * A frame's worth of {@link PATTERN} (16 KiB, the smallest SETTINGS_MAX_FRAME_SIZE): each piece
- * of a large body is this same view, sent as one DATA frame without being cut (sendData copies it).
- */
-const PATTERN_PIECE = PATTERN.subarray(0, 16_384);
-
-/** `size` octets of {@link PATTERN}, as views of the shared buffer. */
-function patternBody(size: number): H2Body {
-  if (size <= PATTERN.length) return PATTERN.subarray(0, size);
-  return (function* () {
-    let left = size;
-    for (; left >= PATTERN_PIECE.length; left -= PATTERN_PIECE.length) yield PATTERN_PIECE;
-    if (left > 0) yield PATTERN.subarray(0, left);
-  })();
-}
 
 // ------------------------------------------------------------------ connections
 
-type Sniffed =
-  | { kind: "h2"; data: Uint8Array }
-  | { kind: "http1"; head: Http1Head; rest: Uint8Array }
-  | { kind: "bad" }
-  | { kind: "eof" };
-
-/** A parsed HTTP/1.1 request head. */
-interface Http1Head {
-  method: string;
-  target: string;
-  version: string;
-  fields: [string, string][];
-}
-
-const PREFACE = encoder.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-const MAX_HTTP1_HEAD = 16_384;
 /** How long a closing connection waits for the peer's FIN before closing hard. */
 const LINGER_MS = 2_000;
-
-/** Reads until the bytes are either the HTTP/2 preface or a complete HTTP/1.x head. */
-async function sniff(
-  reader: { read(): Promise<ReadableStreamReadResult<Uint8Array>> },
-): Promise<Sniffed> {
-  let data: Uint8Array = new Uint8Array(0);
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) return { kind: "eof" };
-    data = concat(data, value);
-    const compared = Math.min(data.length, PREFACE.length);
-    let isPreface = true;
-    for (let i = 0; i < compared; i++) {
-      if (data[i] !== PREFACE[i]) {
-        isPreface = false;
-        break;
-      }
-    }
-    if (isPreface) {
-      if (data.length >= PREFACE.length) return { kind: "h2", data };
-      continue;
-    }
-    const end = indexOfHeadEnd(data);
-    if (end < 0) {
-      if (data.length > MAX_HTTP1_HEAD) return { kind: "bad" };
-      continue;
-    }
-    const head = parseHttp1Head(new TextDecoder("latin1").decode(data.subarray(0, end)));
-    return head === undefined
-      ? { kind: "bad" }
-      : { kind: "http1", head, rest: data.subarray(end + 4) };
-  }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
-function indexOfHeadEnd(data: Uint8Array): number {
-  for (let i = 0; i + 3 < data.length; i++) {
-    if (data[i] === 13 && data[i + 1] === 10 && data[i + 2] === 13 && data[i + 3] === 10) return i;
-  }
-  return -1;
-}
-
-function parseHttp1Head(text: string): Http1Head | undefined {
-  const lines = text.split("\r\n");
-  const request = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) (HTTP\/1\.[01])$/.exec(lines[0] ?? "");
-  if (request === null) return undefined;
-  const fields: [string, string][] = [];
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(":");
-    if (colon <= 0) return undefined;
-    fields.push([line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]);
-  }
-  return { method: request[1]!, target: request[2]!, version: request[3]!, fields };
-}
-
-/** Fields of an HTTP/1.1 request that do not carry over to HTTP/2 (RFC 9113 §8.2.2). */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "upgrade",
-  "http2-settings",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "host",
-]);
-
-/**
- * RFC 7540 §3.2: the request asks for h2c, carries exactly one HTTP2-Settings
- * (§3.2.1) named in Connection, and has no body (we do not read HTTP/1.1
- * bodies, so such a request is answered in HTTP/1.1 instead).
- */
-function upgradeSettings(head: Http1Head): string | undefined {
-  const values = (name: string) => head.fields.filter(([n]) => n === name).map(([, v]) => v);
-  const tokens = (name: string) =>
-    values(name).flatMap((v) => v.split(",")).map((t) => t.trim().toLowerCase());
-  const settings = values("http2-settings");
-  const hasBody = values("transfer-encoding").length > 0 ||
-    values("content-length").some((v) => v !== "0");
-  if (
-    head.version !== "HTTP/1.1" || settings.length !== 1 || hasBody ||
-    !tokens("upgrade").includes("h2c") || !tokens("connection").includes("http2-settings") ||
-    !isSettingsPayload(settings[0]!)
-  ) return undefined;
-  return settings[0];
-}
-
-/**
- * RFC 7540 §3.2.1: HTTP2-Settings is a base64url SETTINGS payload, so whole
- * 6-octet entries. Checked before the 101 goes out: after it, a bad header
- * could only end the connection.
- */
-function isSettingsPayload(value: string): boolean {
-  const digits = value.replace(/=+$/, "");
-  return /^[A-Za-z0-9_-]*$/.test(digits) && digits.length % 4 !== 1 &&
-    Math.floor(digits.length * 3 / 4) % 6 === 0;
-}
-
-/** The upgraded request as HTTP/2 fields for stream 1 (RFC 7540 §3.2). */
-function upgradedRequestFields(head: Http1Head): HeaderField[] {
-  const host = head.fields.find(([name]) => name === "host")?.[1] ?? "";
-  const fields: HeaderField[] = [
-    [":method", head.method],
-    [":scheme", "http"],
-    [":authority", host],
-    [":path", head.target],
-  ];
-  for (const field of head.fields) if (!HOP_BY_HOP.has(field[0])) fields.push(field);
-  return fields;
-}
-
-const HTTP2_REQUIRED_BODY = encoder.encode(
-  "This server speaks HTTP/2 only: use prior knowledge (h2c), Upgrade: h2c, or TLS with ALPN h2.\n",
-);
-
-function http1Response(status: string, body: Uint8Array, extra = ""): Uint8Array {
-  return concat(
-    encoder.encode(
-      `HTTP/1.1 ${status}\r\nserver: ${SERVER_NAME}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
-        `content-length: ${body.length}\r\n${extra}\r\n`,
-    ),
-    body,
-  );
-}
 
 const DONE: ReadableStreamReadResult<Uint8Array> = { done: true };
 /** What {@link sniff} reads at a time (the adapter sizes its own reads). */

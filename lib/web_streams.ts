@@ -66,7 +66,7 @@ export {
   type H2StreamsOptions,
   type H2Transport,
   StreamResetError,
-} from "./_streams_types.ts";
+} from "./web_streams_types.ts";
 import {
   type H2Body,
   type H2SendOptions,
@@ -74,7 +74,7 @@ import {
   type H2StreamsOptions,
   type H2Transport,
   StreamResetError,
-} from "./_streams_types.ts";
+} from "./web_streams_types.ts";
 
 /**
  * An {@link H2Connection} driven over a Web Streams transport. Iterate it
