@@ -22,7 +22,7 @@ import {
   extractMethod,
   extractStatus,
   type FieldValidationFlags,
-  normalizeOutboundHeaders,
+  normalizeOutbound,
   validateOutboundHeaders,
 } from "./fields.ts";
 import type { PriorityFields } from "./frame/types.ts";
@@ -362,9 +362,9 @@ function prepareFields(
   let fields: HeaderField[];
   let sensitive: Set<string> | undefined;
   if (config.normalizeOutboundHeaders) {
-    const normalized = normalizeOutboundHeaders(headers, core.normalizeOptions);
+    const normalized = normalizeOutbound(headers, core.normalizeOptions);
     fields = normalized.fields;
-    if (normalized.sensitive.size > 0) sensitive = normalized.sensitive;
+    sensitive = normalized.sensitive;
   } else {
     fields = Array.isArray(headers) ? headers as HeaderField[] : [...headers];
   }

@@ -604,7 +604,19 @@ export function normalizeOutboundHeaders(
   fields: Iterable<HeaderField>,
   options: NormalizeOutboundOptions,
 ): NormalizedFields {
-  const sensitive = new Set<string>();
+  const normalized = normalizeOutbound(fields, options);
+  return { fields: normalized.fields, sensitive: normalized.sensitive ?? new Set() };
+}
+
+/**
+ * {@link normalizeOutboundHeaders} for the engine's send path: `sensitive`
+ * is undefined when no name needs it (most blocks), saving a `Set` per block.
+ */
+export function normalizeOutbound(
+  fields: Iterable<HeaderField>,
+  options: NormalizeOutboundOptions,
+): { fields: HeaderField[]; sensitive: Set<string> | undefined } {
+  let sensitive: Set<string> | undefined;
   const input: readonly HeaderField[] = Array.isArray(fields)
     ? fields as readonly HeaderField[]
     : [...fields];
@@ -633,13 +645,13 @@ export function normalizeOutboundHeaders(
       if (options.splitCookies && value.includes("; ")) split = value.split("; ");
       if (split !== undefined) {
         for (const crumb of split) {
-          if (crumb.length < SHORT_COOKIE_LENGTH) sensitive.add("cookie");
+          if (crumb.length < SHORT_COOKIE_LENGTH) (sensitive ??= new Set()).add("cookie");
         }
       } else if (value.length < SHORT_COOKIE_LENGTH) {
-        sensitive.add("cookie");
+        (sensitive ??= new Set()).add("cookie");
       }
     } else if (name === "authorization" || name === "proxy-authorization") {
-      sensitive.add(name);
+      (sensitive ??= new Set()).add(name);
     }
     if (out === undefined && (changed || drop || split !== undefined)) {
       out = input.slice(0, i) as HeaderField[];

@@ -51,15 +51,16 @@ export async function tutorialHandler(request: H2Request): Promise<void> {
 export function tutorialRoute(request: H2Request): Promise<unknown> {
   const { streamId, headers, connection } = request;
   let method = "", path = "";
-  for (const [name, value] of headers) {
-    if (name === ":method") method = value;
-    else if (name === ":path") path = value;
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i]![0];
+    if (name === ":method") method = headers[i]![1];
+    else if (name === ":path") path = headers[i]![1];
   }
   if (method === "GET" && path.startsWith("/bytes/")) return sendBytes(connection, streamId, path);
   if (method === "POST" && (path === "/echo-size" || path.startsWith("/echo-size?"))) {
     return echoSize(connection, streamId);
   }
-  return respondJson(connection, streamId, headersJson(headers));
+  return respondBody(connection, streamId, headersJsonBody(headers));
 }
 
 function sendBytes(connection: H2StreamsConnection, streamId: number, path: string) {
@@ -102,26 +103,62 @@ async function echoSize(connection: H2StreamsConnection, streamId: number): Prom
  * @returns The JSON text.
  */
 export function headersJson(headers: readonly HeaderField[]): string {
-  // A dict keeps the first position of a name and its last value. Quadratic in the field
-  // count, which the engine bounds (maxHeaderFields, 128), and cheaper than a Map for the
-  // usual dozen fields.
   let json = "{";
-  const count = headers.length;
-  for (let i = 0; i < count; i++) {
-    const name = headers[i]![0];
-    let seen = false;
-    for (let j = 0; j < i; j++) {
-      if (headers[j]![0] === name) {
-        seen = true;
-        break;
-      }
-    }
-    if (seen) continue;
-    let value = headers[i]![1];
-    for (let j = i + 1; j < count; j++) if (headers[j]![0] === name) value = headers[j]![1];
-    json += (json.length === 1 ? "" : ", ") + pyString(name) + ": " + pyString(value);
+  for (let i = 0; i < headers.length; i++) {
+    const value = dictValueAt(headers, i);
+    if (value === undefined) continue;
+    json += (json.length === 1 ? "" : ", ") + pyString(headers[i]![0]) + ": " + pyString(value);
   }
   return json + "}";
+}
+
+/**
+ * {@link headersJson}'s text written straight into a response body (the JSON
+ * is ASCII, one octet per char): two passes over the fields, and no string
+ * is built.
+ */
+function headersJsonBody(headers: readonly HeaderField[]): Uint8Array {
+  let length = 2; // "{" and "}"
+  let fields = 0;
+  for (let i = 0; i < headers.length; i++) {
+    const value = dictValueAt(headers, i);
+    if (value === undefined) continue;
+    length += (fields++ === 0 ? 0 : 2) + pyString(headers[i]![0]).length + 2 +
+      pyString(value).length;
+  }
+  const body = smallBody(length);
+  body[0] = 0x7b; // {
+  let at = 1;
+  for (let i = 0; i < headers.length; i++) {
+    const value = dictValueAt(headers, i);
+    if (value === undefined) continue;
+    if (at > 1) at = writeAscii(body, at, ", ");
+    at = writeAscii(body, at, pyString(headers[i]![0]));
+    at = writeAscii(body, at, ": ");
+    at = writeAscii(body, at, pyString(value));
+  }
+  body[at] = 0x7d; // }
+  return body;
+}
+
+/**
+ * A dict keeps the first position of a name and its last value: the value
+ * field `i` contributes, or undefined when its name came earlier. Quadratic
+ * in the field count, which the engine bounds (maxHeaderFields, 128), and
+ * cheaper than a Map for the usual dozen fields.
+ */
+function dictValueAt(headers: readonly HeaderField[], i: number): string | undefined {
+  const name = headers[i]![0];
+  for (let j = 0; j < i; j++) if (headers[j]![0] === name) return undefined;
+  let value = headers[i]![1];
+  for (let j = i + 1; j < headers.length; j++) if (headers[j]![0] === name) value = headers[j]![1];
+  return value;
+}
+
+/** Writes an ASCII string's chars as octets at `at`; returns the offset after them. */
+function writeAscii(out: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+  return at + text.length;
 }
 
 /** Recently quoted names and values: most fields repeat from request to request. */
@@ -185,7 +222,16 @@ function respondJson(
 ): Promise<boolean> {
   // pyString escapes everything above U+007E: the JSON is ASCII, one octet per char.
   const body = smallBody(json.length);
-  for (let i = 0; i < json.length; i++) body[i] = json.charCodeAt(i);
+  writeAscii(body, 0, json);
+  return respondBody(connection, streamId, body, status);
+}
+
+function respondBody(
+  connection: H2StreamsConnection,
+  streamId: number,
+  body: Uint8Array,
+  status = "200",
+): Promise<boolean> {
   return connection.respond(streamId, [
     [":status", status],
     ["server", SERVER_NAME],

@@ -124,6 +124,24 @@ Deno.test(
 );
 
 Deno.test(
+  "serve() echoes duplicate and non-ASCII fields as json.dumps(dict(...)) does: last value, first position",
+  bounded(async () => {
+    await withServer({}, async (server) => {
+      const { conn, h2 } = await connect(server);
+      const extra: HeaderField[] = [["x-a", "1"], ["x-q", 'say "caf\xe9"'], ["x-a", "2"]];
+      const headers = requestFields(server, "GET", "/", extra);
+      const response = await fetchH2(h2, headers);
+      const text = decoder.decode(response.body);
+      assert.equal(text, headersJson(headers));
+      assert.match(text, /"x-a": "2", "x-q": "say \\"caf\\u00e9\\""}$/);
+      assert.equal(field(response.headers, "content-length"), String(response.body.length));
+      await h2.close();
+      closeQuietly(conn);
+    });
+  }),
+);
+
+Deno.test(
   "headersJson prints what Python's json.dumps(dict(headers)) prints",
   bounded(() => {
     assert.equal(
