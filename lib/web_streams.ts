@@ -144,6 +144,8 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   #inDispatch = false;
   #flushScheduled = false;
   #flushTask: (() => void) | undefined;
+  #onWritten: (() => void) | undefined;
+  #onWriteFailed: ((error: unknown) => void) | undefined;
   #writing = false;
   #inFlight = 0;
   #flushWaiters: (() => void)[] = [];
@@ -788,9 +790,10 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
     const bytes = this.connection.dataToSend();
     this.#writing = true;
     this.#inFlight = bytes.length;
+    // The two callbacks are made once per connection, not per write.
     this.#writer.write(bytes).then(
-      () => {
-        this.#bytesWritten += bytes.length;
+      this.#onWritten ??= () => {
+        this.#bytesWritten += this.#inFlight;
         this.#writing = false;
         this.#inFlight = 0;
         this.#sender?.pump();
@@ -798,7 +801,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
         this.#wakeReader();
         this.#checkDone();
       },
-      (error) => {
+      this.#onWriteFailed ??= (error: unknown) => {
         this.#writing = false;
         this.#inFlight = 0;
         this.#writeDead = true;
