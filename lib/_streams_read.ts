@@ -10,7 +10,6 @@
  * @module
  */
 
-const DONE: ReadableStreamReadResult<Uint8Array> = { done: true };
 /** The smallest read buffer: what an idle connection parks in its pending read. */
 const MIN_READ = 1_024;
 /**
@@ -57,16 +56,23 @@ export class ChunkReader {
     if (buffer === undefined || buffer.byteLength < size || buffer.byteLength > size * 2) {
       buffer = new ArrayBuffer(size);
     }
-    return byob.read(new Uint8Array(buffer, 0, size)).then((result) => {
-      const chunk = result.value;
-      if (result.done || chunk === undefined) return DONE;
-      // A standard BYOB read transfers the buffer: the chunk views its new identity.
-      this.#current = chunk.buffer as ArrayBuffer;
-      const n = chunk.length;
-      if (n === size) this.#size = Math.min(size * 2, MAX_READ);
-      else if (n < size >>> 2) this.#size = Math.max(size >>> 1, MIN_READ);
-      return { done: false, value: chunk };
-    });
+    return byob.read(new Uint8Array(buffer, 0, size));
+  }
+
+  /**
+   * Takes note of a chunk {@link read} returned, before it is processed: its
+   * buffer (a standard BYOB read transfers it, so the chunk views its new
+   * identity) and how full it was, which sizes the next read. A separate call
+   * rather than a `then` on every read: one promise and closure fewer each.
+   */
+  accept(result: ReadableStreamReadResult<Uint8Array>): void {
+    const chunk = result.value;
+    if (this.#byob === undefined || result.done || chunk === undefined) return;
+    this.#current = chunk.buffer as ArrayBuffer;
+    const size = this.#size;
+    const n = chunk.length;
+    if (n === size) this.#size = Math.min(size * 2, MAX_READ);
+    else if (n < size >>> 2) this.#size = Math.max(size >>> 1, MIN_READ);
   }
 
   /**

@@ -500,6 +500,7 @@ export class H2StreamsConnection implements AsyncIterable<H2Event> {
   /** Processes one read; false at the end of the input. */
   #receiveRead(result: ReadableStreamReadResult<Uint8Array>): boolean {
     if (result.done) return false;
+    this.#reader.accept(result);
     this.#chunkKept = false;
     this.#receive(result.value);
     // Nothing received from it is referenced any more: the next read may fill the same buffer.
