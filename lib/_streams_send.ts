@@ -136,7 +136,7 @@ export class Sender {
         const reader = body.getReader();
         out.cancel = (reason) => void reader.cancel(reason).catch(() => {});
         while (true) {
-          if (out.queued >= this.#maxStreamSend && !await this.#roomFor(out)) return;
+          if (out.queued >= this.#maxStreamSend) await this.#waitForRoom(out);
           if (out.finished) return;
           const { value, done } = await reader.read();
           if (done) break;
@@ -148,7 +148,7 @@ export class Sender {
         const iterator = body[Symbol.asyncIterator]();
         out.cancel = () => void iterator.return?.()?.catch?.(() => {});
         while (true) {
-          if (out.queued >= this.#maxStreamSend && !await this.#roomFor(out)) return;
+          if (out.queued >= this.#maxStreamSend) await this.#waitForRoom(out);
           if (out.finished) return;
           const { value, done } = await iterator.next();
           if (done) break;
@@ -158,7 +158,7 @@ export class Sender {
         }
       } else {
         for (const chunk of body) {
-          if (out.queued >= this.#maxStreamSend && !await this.#roomFor(out)) return;
+          if (out.queued >= this.#maxStreamSend) await this.#waitForRoom(out);
           if (out.finished) return;
           this.#enqueue(out, chunk);
           this.#host.afterAction();
@@ -177,15 +177,14 @@ export class Sender {
   }
 
   /**
-   * Waits until the stream's send buffer has room; false once the stream is
-   * finished. Callers check for room first: most chunks find some, and an
-   * async call per chunk would cost a promise each.
+   * Waits until the stream's send buffer has room or the stream is finished.
+   * Callers check for room first: most chunks find some, and an async call
+   * per chunk would cost a promise each.
    */
-  async #roomFor(out: Outbound): Promise<boolean> {
+  async #waitForRoom(out: Outbound): Promise<void> {
     while (!out.finished && out.queued >= this.#maxStreamSend) {
       await new Promise<void>((resolve) => out.space = resolve);
     }
-    return !out.finished;
   }
 
   /**

@@ -59,14 +59,6 @@ import { Sender } from "./_streams_send.ts";
 import { type BdpEstimator, isBdpPing } from "./_bdp.ts";
 import { SettingCode } from "./constants.ts";
 
-export {
-  type H2Body,
-  type H2SendOptions,
-  type H2StreamsConnectOptions,
-  type H2StreamsOptions,
-  type H2Transport,
-  StreamResetError,
-} from "./web_streams_types.ts";
 import {
   type H2Body,
   type H2SendOptions,
@@ -75,6 +67,9 @@ import {
   type H2Transport,
   StreamResetError,
 } from "./web_streams_types.ts";
+
+export type { H2Body, H2SendOptions, H2StreamsConnectOptions, H2StreamsOptions, H2Transport };
+export { StreamResetError };
 
 /**
  * An {@link H2Connection} driven over a Web Streams transport. Iterate it
