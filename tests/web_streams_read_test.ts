@@ -9,6 +9,7 @@ import { bounded } from "./interop/_server_helpers.ts";
 import { H2StreamsConnection, StreamResetError } from "../lib/web_streams.ts";
 import type { H2Transport } from "../lib/web_streams.ts";
 import type { H2Event, HeaderField } from "../lib/events.ts";
+import { concat } from "./_helpers/frames.ts";
 
 const GET: HeaderField[] = [
   [":method", "GET"],
@@ -23,17 +24,6 @@ const POST: HeaderField[] = [
   [":path", "/upload"],
 ];
 const OK: HeaderField[] = [[":status", "200"]];
-
-/** The chunks joined (copied): what they hold now. */
-function joined(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
 
 /** `length` octets that differ from body to body (`seed`) and along the body. */
 function body(seed: number, length: number): Uint8Array<ArrayBuffer> {
@@ -158,7 +148,7 @@ Deno.test(
     await Promise.all(pending);
     for (let round = 0; round < 4; round++) {
       const chunks = held.get(`/upload/${round}`)!;
-      assert.deepEqual(joined(chunks), body(round, 60_000 + round * 1_001), `body ${round}`);
+      assert.deepEqual(concat(chunks), body(round, 60_000 + round * 1_001), `body ${round}`);
     }
     await client.close();
     await server.closed;
@@ -204,7 +194,7 @@ Deno.test(
     for (const buffer of reader.buffers.slice(afterUpload)) {
       assert.ok(!bodyBuffers.has(buffer), "a buffer with kept body data is not reused");
     }
-    assert.deepEqual(joined(kept), upload);
+    assert.deepEqual(concat(kept), upload);
     await client.close();
     await server.closed;
   }),

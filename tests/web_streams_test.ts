@@ -11,7 +11,7 @@ import { H2StreamsConnection, StreamResetError } from "../lib/web_streams.ts";
 import type { H2StreamsConnectOptions, H2Transport } from "../lib/web_streams.ts";
 import { ErrorCode, H2Error } from "../lib/errors.ts";
 import type { H2Event, HeaderField } from "../lib/events.ts";
-import { frames } from "./_helpers/frames.ts";
+import { concat, frames } from "./_helpers/frames.ts";
 import { parseFrames } from "./_helpers/decode.ts";
 import { patternSource, readPattern } from "./_helpers/pattern.ts";
 
@@ -642,27 +642,17 @@ Deno.test(
     );
     const writer = toServer.writable.getWriter();
     const reader = fromServer.readable.getReader();
-    const frames_: { type: number; flags: number; streamId: number; length: number }[] = [];
+    // Each write of the adapter is whole frames (one `dataToSend()`).
+    const received: Uint8Array[] = [];
     const pump = (async () => {
-      let pending = new Uint8Array(0);
       while (true) {
         const { value, done } = await reader.read();
         if (done) return;
-        const joined = new Uint8Array(pending.length + value.length);
-        joined.set(pending);
-        joined.set(value, pending.length);
-        let at = 0;
-        while (joined.length - at >= 9) {
-          const length = (joined[at]! << 16) | (joined[at + 1]! << 8) | joined[at + 2]!;
-          if (joined.length - at < 9 + length) break;
-          const streamId = new DataView(joined.buffer, at + 5, 4).getUint32(0) & 0x7fff_ffff;
-          frames_.push({ type: joined[at + 3]!, flags: joined[at + 4]!, streamId, length });
-          at += 9 + length;
-        }
-        pending = joined.slice(at);
+        received.push(value);
       }
     })();
-    const dataOn1 = () => frames_.filter((f) => f.type === 0x0 && f.streamId === 1);
+    const dataOn1 = () =>
+      parseFrames(concat(received)).filter((f) => f.type === 0x0 && f.streamId === 1);
     await writer.write(
       frames.raw(
         frames.preface(),
@@ -671,7 +661,7 @@ Deno.test(
       ).toBytes(),
     );
     await waitFor(() => dataOn1().length === 1, "the 100-octet DATA frame");
-    assert.equal(dataOn1()[0]!.length, 100);
+    assert.equal(dataOn1()[0]!.payload.length, 100);
     // The window drops to 100 - 100 + (50 - 100) = -50; then the body ends.
     await writer.write(frames.settings().initialWindowSize(50).toBytes());
     await waitFor(() => server.connection.localFlowControlWindow(1) === -50, "the new window");
@@ -684,7 +674,7 @@ Deno.test(
     await writer.write(frames.windowUpdate(1, 1).toBytes()); // 0: an empty frame fits
     await waitFor(() => dataOn1().length === 2, "the END_STREAM");
     const last = dataOn1()[1]!;
-    assert.equal(last.length, 0);
+    assert.equal(last.payload.length, 0);
     assert.equal(last.flags & 0x1, 0x1, "END_STREAM");
     await server.close();
     await writer.close().catch(() => {});
